@@ -1,0 +1,135 @@
+import type { Construct } from 'constructs';
+import { ConfigError } from '../../platform/config/errors.js';
+import {
+  PlatformComponent,
+  resources,
+  type ChartSource,
+  type PlatformComponentProps,
+  type PodPart,
+} from '../../platform/model/component.js';
+
+/** The chart Cilium comes from. Bootstrap installs exactly this, ArgoCD then adopts it. */
+export const CILIUM_CHART: ChartSource = {
+  type: 'helm',
+  repoURL: 'https://helm.cilium.io/',
+  chart: 'cilium',
+  version: '1.20.0',
+};
+
+export const CILIUM_NAMESPACE = 'kube-system';
+
+/** Where Cilium's Gateway API and Envoy read TLS secrets from. */
+export const CILIUM_SECRETS_NAMESPACE = 'cilium-secrets';
+
+/**
+ * Most operator replicas we run: the chart's operator pods repel each other per node, and two
+ * are enough for failover on a three-node site.
+ */
+const MAX_OPERATOR_REPLICAS = 2;
+
+export interface CiliumProps extends PlatformComponentProps {
+  /**
+   * Cilium operator replicas. Default: one per node up to two (the chart's pod anti-affinity
+   * allows at most one per node).
+   */
+  readonly operatorReplicas?: number;
+}
+
+/**
+ * Cilium: the CNI with kube-proxy replacement, Hubble (relay and UI) and Gateway API.
+ *
+ * Requests are for an idle three-node edge site: the agent's and Envoy's follow Cilium's
+ * "small cluster" guidance (the agent idles around 150–200 MiB with a few hundred endpoints),
+ * the operator, relay, UI and certgen figures are the idle usage such single-purpose Go
+ * controllers show (tens of MiB). They are estimates, not measurements on this site: the
+ * capacity planner shows what they add up to, and a site can override them.
+ *
+ * Hubble's TLS certificates are generated in the cluster by the chart's certgen CronJob
+ * (`hubble.tls.auto.method: cronJob`): the `helm` method would render new random
+ * certificates on every ArgoCD refresh and never converge.
+ *
+ * No ServiceMonitors here: the Prometheus Operator CRDs arrive in layer 01-services, after
+ * this layer, so enabling them would make the first sync fail.
+ */
+export class Cilium extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: CiliumProps) {
+    const { config } = props.context;
+    const operatorReplicas = props.operatorReplicas ?? Math.min(MAX_OPERATOR_REPLICAS, config.nodes.length);
+    if (!Number.isInteger(operatorReplicas) || operatorReplicas < 1 || operatorReplicas > config.nodes.length) {
+      throw new ConfigError(props.context.configFile, [
+        {
+          path: 'components.cilium.operatorReplicas',
+          message: `${String(operatorReplicas)} is not allowed: use an integer from 1 to ${config.nodes.length} (the node count; operator pods repel each other per node)`,
+        },
+      ]);
+    }
+    const parts: PodPart[] = [
+      {
+        name: 'agent',
+        kind: 'DaemonSet',
+        path: [],
+        nodeAgent: true,
+        resources: resources('100m', '192Mi', '1Gi'),
+        extraContainers: [{ name: 'init', init: true, resourcesKey: ['initResources'], resources: resources('10m', '16Mi', '128Mi') }],
+      },
+      { name: 'envoy', kind: 'DaemonSet', path: ['envoy'], nodeAgent: true, resources: resources('25m', '64Mi', '512Mi') },
+      { name: 'operator', kind: 'Deployment', path: ['operator'], replicas: operatorReplicas, resources: resources('25m', '64Mi', '256Mi') },
+      { name: 'hubble-relay', kind: 'Deployment', path: ['hubble', 'relay'], resources: resources('10m', '32Mi', '128Mi') },
+      {
+        name: 'hubble-ui',
+        kind: 'Deployment',
+        path: ['hubble', 'ui'],
+        resources: resources('5m', '16Mi', '64Mi'),
+        keys: { resources: ['hubble', 'ui', 'frontend', 'resources'] },
+        extraContainers: [{ name: 'backend', resourcesKey: ['hubble', 'ui', 'backend', 'resources'], resources: resources('5m', '32Mi', '128Mi') }],
+        note: 'hubble-ui has one resources key per container (frontend, backend).',
+      },
+      {
+        name: 'hubble-certgen',
+        kind: 'CronJob',
+        path: ['certgen'],
+        resources: resources('10m', '32Mi', '64Mi'),
+        note: 'Renews the Hubble TLS certificates (also runs once as a Job at install).',
+      },
+    ];
+    super(scope, id, props, {
+      description: 'CNI with kube-proxy replacement, Hubble and Gateway API',
+      layer: '00-core',
+      namespace: CILIUM_NAMESPACE,
+      tier: 'core',
+      podSecurity: 'privileged',
+      extraNamespaces: [CILIUM_SECRETS_NAMESPACE],
+      ui: [{ subdomain: 'hubble', service: 'hubble-ui', port: 80 }],
+      // The agent and operator register the cilium.io CRDs at start-up.
+      providesApiGroups: ['cilium.io'],
+      clusterScopedKinds: [
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+        { group: 'gateway.networking.k8s.io', kind: 'GatewayClass' },
+      ],
+      source: CILIUM_CHART,
+      upstreamValues: 'cilium',
+      parts,
+      // Never prune or cascade-delete the CNI: a bad commit must not take the network down.
+      sync: { prune: false, serverSideApply: true },
+      values: {
+        k8sServiceHost: config.cluster.apiServer.host,
+        k8sServicePort: config.cluster.apiServer.port,
+        kubeProxyReplacement: true,
+        rollOutCiliumPods: true,
+        ipam: { mode: 'cluster-pool', operator: { clusterPoolIPv4PodCIDRList: [config.cluster.podCIDR] } },
+        // The namespaces component owns (and labels) the secrets namespace.
+        gatewayAPI: { enabled: true, secretsNamespace: { create: false, name: CILIUM_SECRETS_NAMESPACE } },
+        tls: { secretsNamespace: { create: false, name: CILIUM_SECRETS_NAMESPACE } },
+        envoy: { enabled: true, rollOutPods: true },
+        operator: { rollOutPods: true },
+        hubble: {
+          enabled: true,
+          tls: { auto: { enabled: true, method: 'cronJob' } },
+          relay: { enabled: true, rollOutPods: true },
+          ui: { enabled: true, rollOutPods: true },
+        },
+      },
+    });
+  }
+}

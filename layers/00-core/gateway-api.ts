@@ -1,0 +1,44 @@
+import type { Construct } from 'constructs';
+import { PlatformComponent, type GitDirectorySource, type PlatformComponentProps } from '../../platform/model/component.js';
+
+/** Gateway API release whose standard-channel CRDs the platform installs. */
+export const GATEWAY_API_VERSION = 'v1.6.1';
+
+/** The standard-channel CRDs, straight from the Gateway API repository at the pinned tag. */
+export const GATEWAY_API_CRDS: GitDirectorySource = {
+  type: 'git',
+  repoURL: 'https://github.com/kubernetes-sigs/gateway-api.git',
+  path: 'config/crd/standard',
+  targetRevision: GATEWAY_API_VERSION,
+  include: 'gateway.networking.k8s.io_*.yaml',
+};
+
+/** The same CRDs as one file, for bootstrap (which has no ArgoCD yet to read the repository). */
+export const GATEWAY_API_INSTALL_URL = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
+
+/**
+ * Gateway API standard-channel CRDs. Cilium's operator looks for them when it starts (and the
+ * Cilium chart creates a GatewayClass), so the root syncs this Application before the
+ * 00-core ApplicationSet, and bootstrap applies the same CRDs before Cilium. Server-side apply:
+ * the HTTPRoute CRD is over the client-side annotation limit.
+ */
+export class GatewayApiCrds extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: PlatformComponentProps) {
+    super(scope, id, props, {
+      description: `Gateway API ${GATEWAY_API_VERSION} standard-channel CRDs`,
+      layer: '00-core',
+      namespace: 'kube-system',
+      tier: 'core',
+      source: GATEWAY_API_CRDS,
+      // CRDs: deleting them would delete every route; never prune, never cascade.
+      sync: { serverSideApply: true, prune: false },
+      delivery: { kind: 'root' },
+      providesApiGroups: ['gateway.networking.k8s.io'],
+      clusterScopedKinds: [
+        { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
+      ],
+    });
+  }
+}

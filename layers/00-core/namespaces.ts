@@ -1,0 +1,84 @@
+import type { Construct } from 'constructs';
+import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
+import { ANNOTATIONS, type PodSecurityLevel } from '../../platform/model/labels.js';
+import { isSystemNamespace, mostPermissive, namespaceLabels } from '../../platform/model/namespaces.js';
+import { compareTiers, type TierName } from '../../platform/model/tiers.js';
+import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
+
+export interface NamespacesProps extends PlatformComponentProps {
+  /** The components whose namespaces to create. */
+  readonly components: readonly PlatformComponent[];
+}
+
+/** A namespace the platform owns, with what its components need of it. */
+export interface PlatformNamespace {
+  readonly name: string;
+  readonly tier: TierName;
+  readonly podSecurity: PodSecurityLevel;
+  /** Never pruned or deleted by ArgoCD (it holds something that must not go away). */
+  readonly protected: boolean;
+  readonly components: readonly string[];
+}
+
+/**
+ * Collects the namespaces of the given components. Components sharing a namespace must share
+ * a tier: the namespace's tier label is what the tier policy checks pods against.
+ */
+export function platformNamespaces(components: readonly PlatformComponent[]): PlatformNamespace[] {
+  const byName = new Map<string, PlatformComponent[]>();
+  for (const c of components) {
+    for (const ns of [c.targetNamespace, ...c.extraNamespaces]) {
+      if (isSystemNamespace(ns)) continue;
+      const members = byName.get(ns) ?? [];
+      if (!members.includes(c)) byName.set(ns, [...members, c]);
+    }
+  }
+  // ArgoCD's namespace exists before any component (bootstrap creates it); the platform labels and keeps it.
+  if (!byName.has(ARGOCD_NAMESPACE)) byName.set(ARGOCD_NAMESPACE, []);
+  return [...byName.keys()].sort().map((name) => {
+    const members = byName.get(name)!;
+    const tiers = [...new Set(members.map((c) => c.tier))].sort(compareTiers);
+    if (tiers.length > 1) {
+      throw new Error(
+        `namespace '${name}' holds components of different tiers (${members.map((c) => `${c.componentName}: ${c.tier}`).join(', ')}); ` +
+          'components sharing a namespace must share a tier, or move one to its own namespace',
+      );
+    }
+    return {
+      name,
+      tier: tiers[0] ?? 'critical',
+      podSecurity: members.length ? mostPermissive(members.map((c) => c.podSecurity)) : 'baseline',
+      protected: name === ARGOCD_NAMESPACE || members.some((c) => !c.sync.prune),
+      components: members.map((c) => c.componentName).sort(),
+    };
+  });
+}
+
+/**
+ * Every platform namespace, labelled with owner, environment, tier and Pod Security level.
+ * One owner for all namespaces: components may share one, and every namespace exists before
+ * the layers that use it.
+ */
+export class Namespaces extends PlatformComponent {
+  readonly namespaces: readonly PlatformNamespace[];
+
+  constructor(scope: Construct, id: string, props: NamespacesProps) {
+    super(scope, id, props, {
+      description: 'Platform namespaces with ownership, tier and Pod Security labels',
+      layer: '00-core',
+      namespace: 'kube-system',
+      tier: 'core',
+    });
+    this.namespaces = platformNamespaces(props.components);
+    for (const ns of this.namespaces) {
+      new KubeNamespace(this, ns.name, {
+        metadata: {
+          name: ns.name,
+          labels: namespaceLabels(props.context.config, ns.tier, ns.podSecurity),
+          ...(ns.protected ? { annotations: { [ANNOTATIONS.syncOptions]: 'Prune=false,Delete=false' } } : {}),
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,201 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import {
+  PlatformComponent,
+  resources,
+  type ChartSource,
+  type PlatformComponentProps,
+  type PodPart,
+} from '../../platform/model/component.js';
+import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { CA_ISSUER, CERT_MANAGER_NAMESPACE, SELF_SIGNED_ISSUER } from './service-endpoints.js';
+
+/** The chart cert-manager comes from (CRDs included: `crds.enabled`). */
+export const CERT_MANAGER_CHART: ChartSource = {
+  type: 'helm',
+  repoURL: 'https://charts.jetstack.io',
+  chart: 'cert-manager',
+  version: 'v1.21.1',
+};
+
+/** cert-manager's API version for Certificates and (Cluster)Issuers. */
+export const CERT_MANAGER_API = 'cert-manager.io/v1';
+
+/**
+ * The site CA: its Certificate and Secret in the cert-manager namespace (where a ClusterIssuer
+ * reads its CA from: cert-manager's "cluster resource namespace" is its own namespace by
+ * default). `ca.crt` is the CA certificate, what clients put in their trust store.
+ */
+export const SITE_CA = {
+  certificate: 'edge-idp-ca',
+  secretName: 'edge-idp-ca',
+  namespace: CERT_MANAGER_NAMESPACE,
+  caKey: 'ca.crt',
+} as const;
+
+/** `issuerRef` of every certificate the site CA signs (Vault's TLS, the gateway wildcard). */
+export const CA_ISSUER_REF = { group: 'cert-manager.io', kind: 'ClusterIssuer', name: CA_ISSUER } as const;
+
+/**
+ * Sync waves of the PKI chain inside the cert-manager Application. The chart (CRDs, webhook)
+ * is at wave 0; ArgoCD applies a wave only once the previous one is healthy, so the webhook is
+ * serving before the first cert-manager object reaches it, and each link of the chain is
+ * Ready before the next one needs it.
+ */
+export const PKI_WAVES = { selfSignedIssuer: 1, caCertificate: 2, caIssuer: 3 } as const;
+
+/**
+ * ArgoCD annotations of a cert-manager object synced with (or shortly after) its CRDs: the dry
+ * run would fail while the CRD does not exist yet.
+ */
+export function certManagerObjectAnnotations(wave: number): Record<string, string> {
+  return { [ANNOTATIONS.syncWave]: String(wave), [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' };
+}
+
+export interface CertManagerProps extends PlatformComponentProps {
+  /**
+   * Lifetime of the site CA certificate. Default: `87600h` (ten years): the CA must not rotate
+   * on its own (see the class comment).
+   */
+  readonly caDuration?: string;
+  /** How long before the CA expires cert-manager renews it. Default: `720h` (30 days). */
+  readonly caRenewBefore?: string;
+  /**
+   * Create the chart's ServiceMonitor (controller, webhook, cainjector). Needs the Prometheus
+   * Operator CRDs, which the root syncs before cert-manager. Default: true.
+   */
+  readonly serviceMonitor?: boolean;
+}
+
+/**
+ * cert-manager with the site PKI chain: a self-signed ClusterIssuer signs one CA certificate,
+ * and the CA ClusterIssuer (`CA_ISSUER`) signs every platform certificate (Vault's TLS, the
+ * gateway's wildcard certificate, which the gateway component creates).
+ *
+ * Delivered by the root (wave 5, before layer 01's ApplicationSet) rather than by its layer's
+ * ApplicationSet: its CRDs and issuers must exist before Vault and anything else in layer 01
+ * asks for a certificate.
+ *
+ * The CA is long-lived on purpose (ten years, renewed 30 days before expiry, private key kept
+ * on renewal). cert-manager's default of 90 days would make the self-signed CA re-issue itself
+ * every 60 days, and with it the trust anchor everyone has (External Secrets' `caProvider`,
+ * devices and browsers that imported the site CA): certificates issued before the rotation are
+ * not re-issued, and a rotated key silently breaks every client that trusts the old CA. A CA
+ * rotation must be a planned operation, not a side effect of the calendar.
+ *
+ * Requests are estimates for an idle edge site with a handful of certificates, not
+ * measurements: the controller idles at a few tens of MiB (informers over Certificates and
+ * Secrets), the cainjector similar (it caches the objects it injects into), the webhook and the
+ * one-shot startupapicheck (`cmctl check api`) around 20 MiB. Memory limits leave 3–4× headroom
+ * for the informer resync at start-up. The capacity planner shows what they add up to.
+ *
+ * Tier settings: the chart takes priorityClassName only under `global.` (one key for every
+ * pod) and rejects unknown keys through its values schema. The leader-election lease lives in
+ * the cert-manager namespace, not the chart's default `kube-system` (which the layer's
+ * AppProject does not allow, and which is not ours).
+ */
+export class CertManager extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: CertManagerProps) {
+    const serviceMonitor = props.serviceMonitor ?? true;
+    const pcn = { priorityClassName: ['global', 'priorityClassName'] } as const;
+    const parts: PodPart[] = [
+      {
+        name: 'controller',
+        kind: 'Deployment',
+        path: [],
+        resources: resources('10m', '64Mi', '256Mi'),
+        keys: { ...pcn, replicas: ['replicaCount'] },
+        note: 'priorityClassName only exists as global.priorityClassName in this chart.',
+      },
+      {
+        name: 'webhook',
+        kind: 'Deployment',
+        path: ['webhook'],
+        resources: resources('10m', '32Mi', '128Mi'),
+        keys: { ...pcn, replicas: ['webhook', 'replicaCount'] },
+        note: 'priorityClassName only exists as global.priorityClassName in this chart.',
+      },
+      {
+        name: 'cainjector',
+        kind: 'Deployment',
+        path: ['cainjector'],
+        resources: resources('10m', '64Mi', '256Mi'),
+        keys: { ...pcn, replicas: ['cainjector', 'replicaCount'] },
+        note: 'priorityClassName only exists as global.priorityClassName in this chart.',
+      },
+      {
+        name: 'startupapicheck',
+        kind: 'Job',
+        path: ['startupapicheck'],
+        resources: resources('10m', '32Mi', '64Mi'),
+        keys: pcn,
+        note: 'Helm post-install hook (an ArgoCD PostSync hook): checks the API answers. priorityClassName only exists as global.priorityClassName.',
+      },
+    ];
+    super(scope, id, props, {
+      description: 'cert-manager with the site PKI chain (self-signed issuer, CA, CA issuer)',
+      layer: '01-services',
+      namespace: CERT_MANAGER_NAMESPACE,
+      tier: 'critical',
+      source: CERT_MANAGER_CHART,
+      upstreamValues: 'cert-manager',
+      parts,
+      delivery: { kind: 'root' },
+      providesApiGroups: ['cert-manager.io', 'acme.cert-manager.io'],
+      // The Issuer/ClusterIssuer CRDs are over the client-side apply annotation limit.
+      sync: { serverSideApply: true },
+      clusterScopedKinds: [
+        { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+        { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+      ],
+      values: {
+        crds: { enabled: true, keep: true },
+        global: { leaderElection: { namespace: CERT_MANAGER_NAMESPACE } },
+        // Gateway API support (a Gateway listener can ask for a certificate by annotation). The
+        // flag sets the same field as `config.gatewayAPI.enabled` in the controller's config
+        // file; `config` is a free-form map the values-key check cannot see into.
+        extraArgs: ['--enable-gateway-api'],
+        prometheus: { enabled: true, servicemonitor: { enabled: serviceMonitor } },
+      },
+    });
+
+    new ApiObject(this, 'selfsigned-issuer', {
+      apiVersion: CERT_MANAGER_API,
+      kind: 'ClusterIssuer',
+      metadata: { name: SELF_SIGNED_ISSUER, annotations: certManagerObjectAnnotations(PKI_WAVES.selfSignedIssuer) },
+      spec: { selfSigned: {} },
+    });
+
+    const site = props.context.config.site;
+    new ApiObject(this, 'ca-certificate', {
+      apiVersion: CERT_MANAGER_API,
+      kind: 'Certificate',
+      metadata: {
+        name: SITE_CA.certificate,
+        namespace: SITE_CA.namespace,
+        annotations: certManagerObjectAnnotations(PKI_WAVES.caCertificate),
+      },
+      spec: {
+        isCA: true,
+        commonName: `${site.name} edge-idp CA`,
+        subject: { organizations: [site.owner], organizationalUnits: [site.name] },
+        secretName: SITE_CA.secretName,
+        duration: props.caDuration ?? '87600h',
+        renewBefore: props.caRenewBefore ?? '720h',
+        // Keep the key on renewal: certificates signed before it still chain to the renewed CA.
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+        issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: SELF_SIGNED_ISSUER },
+      },
+    });
+
+    new ApiObject(this, 'ca-issuer', {
+      apiVersion: CERT_MANAGER_API,
+      kind: 'ClusterIssuer',
+      metadata: { name: CA_ISSUER, annotations: certManagerObjectAnnotations(PKI_WAVES.caIssuer) },
+      spec: { ca: { secretName: SITE_CA.secretName } },
+    });
+  }
+}

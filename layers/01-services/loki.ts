@@ -1,0 +1,146 @@
+import type { Construct } from 'constructs';
+import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
+import {
+  PlatformComponent,
+  resources,
+  type ChartSource,
+  type PlatformComponentProps,
+  type PodPart,
+} from '../../platform/model/component.js';
+import { LOGGING_NAMESPACE, LOKI_SERVICE } from './service-endpoints.js';
+
+/**
+ * Loki's open-source chart, which moved to the grafana-community repository (grafana/loki's
+ * own chart is now the GEL one). App: Loki 3.7.6.
+ */
+export const LOKI_CHART: ChartSource = {
+  type: 'helm',
+  repoURL: 'https://grafana-community.github.io/helm-charts',
+  chart: 'loki',
+  version: '18.11.0',
+};
+
+/** Defaults of {@link LokiProps}. */
+export const LOKI_DEFAULTS = {
+  retention: '168h',
+  volumeSize: '10Gi',
+  storageClass: 'local-path',
+} as const;
+
+/** Loki durations in retention settings (Prometheus model.Duration: `168h`, `7d`, `2w`). */
+export const LOKI_DURATION_PATTERN = '^([0-9]+(ms|s|m|h|d|w|y))+$';
+
+/**
+ * Start of the only schema period. Any date before the first log works; it must never change
+ * once logs are stored (Loki reads old chunks by the period they were written in).
+ */
+export const LOKI_SCHEMA_FROM = '2024-04-01';
+
+export interface LokiProps extends PlatformComponentProps {
+  /** How long Loki keeps logs before the compactor deletes them. Default: `168h` (7 days). */
+  readonly retention?: string;
+  /** Size of the single binary's volume (chunks, TSDB index, WAL). Default: `10Gi`. */
+  readonly volumeSize?: string;
+  /** StorageClass of that volume. Default: `local-path` (k3s' local-path provisioner). */
+  readonly storageClass?: string;
+}
+
+/**
+ * Loki config blocks the chart renders verbatim into Loki's config file (`config.yaml` with
+ * `toYaml`), so their inner keys are Loki's configuration, not the chart's values.
+ */
+export const LOKI_FREE_FORM_PATHS: readonly FreeFormPath[] = [
+  { path: ['loki', 'schemaConfig'], why: 'rendered as Loki schema_config (values.yaml: `schemaConfig: {}`)' },
+  { path: ['loki', 'limits_config'], why: 'rendered as Loki limits_config (schema: additionalProperties)' },
+  { path: ['loki', 'compactor'], why: 'rendered as Loki compactor config (schema: additionalProperties)' },
+];
+
+/**
+ * Loki in single-binary mode (the chart's `Monolithic`, formerly `SingleBinary`): one
+ * StatefulSet serving push and query at `loki.logging.svc:3100` (`LOKI_SERVICE`), chunks and
+ * TSDB index on a local filesystem volume. Tier important: logs can wait for a worker to come
+ * back; Fluent Bit keeps its place in each file meanwhile.
+ *
+ * The chart's defaults target the scalable mode with object storage, so everything is explicit:
+ * `deploymentMode: Monolithic`, `singleBinary.replicas: 1`, read/write/backend at 0 replicas,
+ * filesystem storage with replication factor 1, a tsdb/v13 schema, and no gateway (clients talk
+ * to the `loki` Service directly), no memcached caches, no canary, no Helm test, no MinIO, no
+ * rules sidecar. Auth is off (single tenant), so Fluent Bit and Grafana need no tenant header.
+ * Retention is enforced by the compactor (`retention_period`); the volume is sized for it.
+ * The volume is local-path: Loki stays on the node it first landed on.
+ *
+ * Requests are an estimate for an idle site pushing a few hundred KiB of logs a minute (Loki
+ * idles at ~150–300 MiB in single-binary mode); the chart derives GOMEMLIMIT from the memory
+ * limit. Not a measurement; a site can override it.
+ */
+export class Loki extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: LokiProps) {
+    const retention = props.retention ?? LOKI_DEFAULTS.retention;
+    const volumeSize = props.volumeSize ?? LOKI_DEFAULTS.volumeSize;
+    const storageClass = props.storageClass ?? LOKI_DEFAULTS.storageClass;
+    const serviceMonitor = props.context.config.components['prometheus-operator-crds']?.enabled === true;
+
+    const parts: PodPart[] = [
+      {
+        name: 'loki',
+        kind: 'StatefulSet',
+        path: ['singleBinary'],
+        replicas: 1,
+        resources: resources('100m', '256Mi', '1Gi'),
+        note: 'The single binary (all targets in one process); the chart names it after the release.',
+      },
+    ];
+
+    super(scope, id, props, {
+      description: 'Loki single binary with filesystem storage',
+      layer: '01-services',
+      namespace: LOGGING_NAMESPACE,
+      tier: 'important',
+      source: LOKI_CHART,
+      upstreamValues: 'loki',
+      valuesAllowances: { freeForm: LOKI_FREE_FORM_PATHS },
+      // The release name is the Service name: LOKI_SERVICE.
+      releaseName: LOKI_SERVICE.name,
+      parts,
+      clusterScopedKinds: [
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ],
+      values: {
+        deploymentMode: 'Monolithic',
+        loki: {
+          auth_enabled: false,
+          commonConfig: { replication_factor: 1 },
+          storage: { type: 'filesystem' },
+          schemaConfig: {
+            configs: [
+              {
+                from: LOKI_SCHEMA_FROM,
+                store: 'tsdb',
+                object_store: 'filesystem',
+                schema: 'v13',
+                index: { prefix: 'index_', period: '24h' },
+              },
+            ],
+          },
+          limits_config: { retention_period: retention },
+          compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
+        },
+        singleBinary: {
+          persistence: { enabled: true, size: volumeSize, storageClass },
+        },
+        read: { replicas: 0 },
+        write: { replicas: 0 },
+        backend: { replicas: 0 },
+        gateway: { enabled: false },
+        chunksCache: { enabled: false },
+        resultsCache: { enabled: false },
+        lokiCanary: { enabled: false },
+        test: { enabled: false },
+        minio: { enabled: false },
+        sidecar: { rules: { enabled: false } },
+        monitoring: { serviceMonitor: { enabled: serviceMonitor } },
+      },
+    });
+  }
+}

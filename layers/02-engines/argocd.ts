@@ -1,0 +1,252 @@
+import type { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
+import { healthCustomizationsCm } from '../../platform/argocd/health.js';
+import { BASICS_WAVE, layerWave } from '../../platform/argocd/root.js';
+import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
+import {
+  PlatformComponent,
+  resources,
+  type ChartSource,
+  type PlatformComponentProps,
+  type PodPart,
+} from '../../platform/model/component.js';
+import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
+
+/**
+ * The chart ArgoCD comes from. bootstrap.sh installs exactly this chart with the generated
+ * values (`helm template | kubectl apply --server-side`), then the root adopts it.
+ */
+export const ARGOCD_CHART: ChartSource = {
+  type: 'helm',
+  repoURL: 'https://argoproj.github.io/argo-helm',
+  chart: 'argo-cd',
+  version: '10.1.1',
+};
+
+/**
+ * Root wave of the ArgoCD Application: after the basics (the AppProjects, including the one
+ * this Application belongs to, and the PriorityClass its pods name) and before the first
+ * layer's ApplicationSet. The root stops at the first wave that is not Healthy, so anything
+ * later would let a broken layer block a fix to ArgoCD itself; this early, a commit that
+ * repairs ArgoCD always applies.
+ *
+ * The ServiceMonitors the values ask for need the Prometheus Operator CRDs (layer 01, later
+ * waves). The chart renders them only when the API is served (`.Capabilities`), so the
+ * first sync (and bootstrap's `helm template`, which knows no CRDs) renders none; once the
+ * CRDs exist, ArgoCD's next refresh renders them and the automated sync applies them.
+ */
+export const ARGOCD_WAVE = BASICS_WAVE + 10;
+if (!(ARGOCD_WAVE > BASICS_WAVE && ARGOCD_WAVE < layerWave('00-core'))) {
+  throw new Error(`ARGOCD_WAVE ${ARGOCD_WAVE} must lie between the basics (${BASICS_WAVE}) and the first layer (${layerWave('00-core')})`);
+}
+
+/** The ArgoCD UI/API service: plain HTTP (`server.insecure`), TLS ends at the gateway. */
+export const ARGOCD_SERVER_SERVICE = { name: 'argocd-server', port: 80 } as const;
+
+/**
+ * argo-cd chart maps we fill with keys its values.yaml does not list: the chart copies each
+ * one verbatim into a ConfigMap. For the conformance check's allow-list.
+ */
+export const ARGOCD_FREE_FORM_PATHS: readonly FreeFormPath[] = [
+  { path: ['configs', 'cm'], why: 'copied key by key into the argocd-cm ConfigMap (ArgoCD settings, health checks)' },
+  { path: ['configs', 'params'], why: 'copied key by key into the argocd-cmd-params-cm ConfigMap (component flags)' },
+];
+
+/** One entry of ArgoCD's `resource.exclusions`. */
+interface ResourceExclusion {
+  readonly apiGroups: readonly string[];
+  readonly kinds: readonly string[];
+  readonly clusters?: readonly string[];
+}
+
+/**
+ * Kinds ArgoCD never watches: high-churn objects no one declares in git and that are no
+ * useful child of a managed resource. Setting `resource.exclusions` replaces the chart's
+ * default list, so that list is repeated here (Endpoints, EndpointSlices, Leases, authn/authz
+ * reviews, CSRs, cert-manager CertificateRequests, Cilium identities and endpoints, Kyverno
+ * reports), plus Events, cert-manager's ACME Orders and Challenges and the OpenReports group
+ * Kyverno can write its reports to.
+ */
+export const ARGOCD_RESOURCE_EXCLUSIONS: readonly ResourceExclusion[] = [
+  { apiGroups: ['', 'events.k8s.io'], kinds: ['Event'] },
+  { apiGroups: ['', 'discovery.k8s.io'], kinds: ['Endpoints', 'EndpointSlice'] },
+  { apiGroups: ['coordination.k8s.io'], kinds: ['Lease'] },
+  {
+    apiGroups: ['authentication.k8s.io', 'authorization.k8s.io'],
+    kinds: ['SelfSubjectReview', 'TokenReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'],
+  },
+  { apiGroups: ['certificates.k8s.io'], kinds: ['CertificateSigningRequest'] },
+  { apiGroups: ['cert-manager.io'], kinds: ['CertificateRequest'] },
+  { apiGroups: ['acme.cert-manager.io'], kinds: ['Order', 'Challenge'] },
+  { apiGroups: ['cilium.io'], kinds: ['CiliumIdentity', 'CiliumEndpoint', 'CiliumEndpointSlice'] },
+  {
+    apiGroups: ['kyverno.io', 'reports.kyverno.io', 'wgpolicyk8s.io'],
+    kinds: [
+      'PolicyReport',
+      'ClusterPolicyReport',
+      'EphemeralReport',
+      'ClusterEphemeralReport',
+      'AdmissionReport',
+      'ClusterAdmissionReport',
+      'BackgroundScanReport',
+      'ClusterBackgroundScanReport',
+      'UpdateRequest',
+    ],
+  },
+  { apiGroups: ['openreports.io'], kinds: ['Report', 'ClusterReport'] },
+];
+
+export interface ArgoCdProps extends PlatformComponentProps {
+  /**
+   * Run the notifications controller. Default: false: nothing is configured to notify out of
+   * the box, and an idle controller is one more pod on the lifeboat node. When on, its
+   * secret (`argocd-notifications-secret`) is created empty; fill it from External Secrets.
+   */
+  readonly notifications?: boolean;
+}
+
+/**
+ * ArgoCD, self-managed: bootstrap installs it once from this chart and these values, then the
+ * root Application owns it (see {@link ARGOCD_WAVE}) and ArgoCD reconciles itself from git.
+ * Never pruned and never cascade-deleted: a bad commit must not delete the thing that would
+ * revert it. Server-side apply, as bootstrap applies with ArgoCD's field manager and the
+ * ApplicationSet CRD is too large for client-side apply.
+ *
+ * Choices:
+ * - Tier `critical`: it is how the site is repaired, so it must survive both workers failing.
+ * - One replica of everything and the single-pod Redis (no redis-ha): on three nodes HA would
+ *   double the footprint for little gain; the lifeboat tier reschedules a lost pod, and Redis is
+ *   only a cache ArgoCD rebuilds. Its password comes from the chart's `redis-secret-init` Job
+ *   (a sync hook), never from git.
+ * - No Dex: there is no identity provider at the edge; the local `admin` account signs in with
+ *   the password ArgoCD generates into `argocd-initial-admin-secret` (no password in git,
+ *   `argocd-secret` is rendered without data). Everyone else is `role:readonly`.
+ * - `server.insecure`: the layer-03 gateway terminates TLS with the site certificate and routes
+ *   plain HTTP to `argocd-server:80` (Gateway API backends would otherwise need a
+ *   BackendTLSPolicy for ArgoCD's self-signed certificate). The CLI uses `--grpc-web`.
+ * - Annotation resource tracking (the v3 default, written down so it cannot drift), the health
+ *   checks from `platform/argocd/health.ts` that make layer ordering work, and the exclusions in
+ *   {@link ARGOCD_RESOURCE_EXCLUSIONS}.
+ * - The ApplicationSet controller always runs (this chart has no switch for it): the layers
+ *   are ApplicationSets. Notifications: see {@link ArgoCdProps.notifications}.
+ * - Metrics and ServiceMonitors on for the controller, server, repo-server and ApplicationSet
+ *   controller; not for Redis (that needs an exporter sidecar for a disposable cache).
+ *
+ * Requests are estimates of an idle edge site (a few dozen Applications, a few thousand
+ * objects): the controller's memory grows with the objects it caches, the repo-server's
+ * with the largest chart it renders, hence their larger limits; the server, ApplicationSet
+ * controller, Redis and the hook Job idle at tens of MiB. They are not measurements on this
+ * site; the capacity planner shows what they add up to.
+ */
+export class ArgoCd extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+    const notifications = props.notifications ?? false;
+    const { config } = props.context;
+    const critical = schedulingFor('critical');
+    const parts: PodPart[] = [
+      {
+        name: 'application-controller',
+        kind: 'StatefulSet',
+        path: ['controller'],
+        resources: resources('100m', '384Mi', '1Gi'),
+      },
+      { name: 'server', kind: 'Deployment', path: ['server'], resources: resources('25m', '96Mi', '256Mi') },
+      {
+        name: 'repo-server',
+        kind: 'Deployment',
+        path: ['repoServer'],
+        resources: resources('50m', '128Mi', '1Gi'),
+        extraContainers: [
+          { name: 'copyutil', init: true, resourcesKey: ['repoServer', 'copyutil', 'resources'], resources: resources('10m', '32Mi', '128Mi') },
+        ],
+        note: 'copyutil (init) copies the argocd binary; without its own key it would inherit the repo-server resources.',
+      },
+      {
+        name: 'applicationset-controller',
+        kind: 'Deployment',
+        path: ['applicationSet'],
+        resources: resources('10m', '64Mi', '256Mi'),
+      },
+      {
+        name: 'redis',
+        kind: 'Deployment',
+        path: ['redis'],
+        resources: resources('10m', '32Mi', '128Mi'),
+        keys: { replicas: null },
+        note: 'The chart runs exactly one Redis pod (no replicas key); HA would be redis-ha.',
+      },
+      {
+        name: 'redis-secret-init',
+        kind: 'Job',
+        path: ['redisSecretInit'],
+        resources: resources('10m', '32Mi', '128Mi'),
+        note: 'Helm pre-install/pre-upgrade hook (an ArgoCD PreSync hook): generates the Redis password secret.',
+      },
+    ];
+    if (notifications) {
+      parts.push({
+        name: 'notifications-controller',
+        kind: 'Deployment',
+        path: ['notifications'],
+        resources: resources('10m', '32Mi', '128Mi'),
+        keys: { replicas: null },
+        note: 'The chart runs exactly one notifications pod (no replicas key).',
+      });
+    }
+    // A fresh object per key: the model writes each part's settings into its block in place.
+    const metrics = () => ({ metrics: { enabled: true, serviceMonitor: { enabled: true } } });
+    super(scope, id, props, {
+      description: 'GitOps engine, managing itself from git',
+      layer: '02-engines',
+      namespace: ARGOCD_NAMESPACE,
+      tier: 'critical',
+      source: ARGOCD_CHART,
+      upstreamValues: 'argo-cd',
+      valuesAllowances: { freeForm: ARGOCD_FREE_FORM_PATHS },
+      // The chart renders its ServiceMonitors only once the cluster serves monitoring.coreos.com.
+      capabilityGatedApiGroups: ['monitoring.coreos.com'],
+      parts,
+      delivery: { kind: 'root', wave: ARGOCD_WAVE },
+      // Never prune or cascade-delete ArgoCD: a bad commit must not delete its own repairer.
+      sync: { prune: false, serverSideApply: true },
+      ui: [{ subdomain: 'argocd', service: ARGOCD_SERVER_SERVICE.name, port: ARGOCD_SERVER_SERVICE.port }],
+      clusterScopedKinds: [
+        { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ],
+      values: {
+        global: {
+          domain: `argocd.${config.site.domain}`,
+          // Fallback for any pod a future value turns on without a declared part (e.g. Dex).
+          priorityClassName: TIERS.critical.priorityClassName,
+          tolerations: structuredClone(critical.tolerations),
+        },
+        crds: { install: true, keep: true },
+        configs: {
+          cm: {
+            'application.resourceTrackingMethod': 'annotation',
+            'resource.exclusions': stringify(ARGOCD_RESOURCE_EXCLUSIONS),
+            ...healthCustomizationsCm(),
+          },
+          params: { 'server.insecure': true },
+          rbac: { 'policy.default': 'role:readonly' },
+          // The chart creates argocd-secret without data (no password in git); the server
+          // adds its signing key and the initial admin password secret at runtime.
+          secret: { createSecret: true },
+        },
+        dex: { enabled: false },
+        notifications: {
+          enabled: notifications,
+          ...(notifications ? { metrics: { enabled: true, serviceMonitor: { enabled: true } } } : {}),
+        },
+        redisSecretInit: { enabled: true },
+        controller: metrics(),
+        server: metrics(),
+        repoServer: metrics(),
+        applicationSet: metrics(),
+      },
+    });
+  }
+}

@@ -1,0 +1,177 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import {
+  PlatformComponent,
+  resources,
+  type ChartSource,
+  type PlatformComponentProps,
+  type PodPart,
+} from '../../platform/model/component.js';
+import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { SITE_CA } from '../01-services/cert-manager.js';
+import { serviceUrl, VAULT_SERVICE } from '../01-services/service-endpoints.js';
+import { VAULT_KUBERNETES_AUTH_PATH, VAULT_KV_MOUNT, type VaultKubernetesRole } from '../01-services/vault.js';
+
+/** The chart External Secrets comes from. 2.x serves only `external-secrets.io/v1`. */
+export const EXTERNAL_SECRETS_CHART: ChartSource = {
+  type: 'helm',
+  repoURL: 'https://charts.external-secrets.io',
+  chart: 'external-secrets',
+  version: '2.9.0',
+};
+
+export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
+
+/** The API version of SecretStores and ExternalSecrets (the only one chart 2.x serves). */
+export const EXTERNAL_SECRETS_API = 'external-secrets.io/v1';
+
+/** The ClusterSecretStore every namespace's ExternalSecrets name to read from Vault. */
+export const VAULT_CLUSTER_SECRET_STORE = 'vault';
+
+/**
+ * The ServiceAccount External Secrets logs in to Vault as. A dedicated one, not the
+ * controller's own: its tokens are minted per login (TokenRequest, ten minutes, audience
+ * `vault`), so a token the controller holds for the Kubernetes API is never sent to Vault.
+ */
+export const EXTERNAL_SECRETS_VAULT_SA = 'external-secrets-vault';
+
+/**
+ * What Vault grants External Secrets: a Kubernetes-auth role bound to its ServiceAccount, with
+ * read access to the platform KV store. The Vault component writes it into Vault (its
+ * configurer) when External Secrets is enabled.
+ */
+export const EXTERNAL_SECRETS_VAULT_ROLE: VaultKubernetesRole = {
+  name: 'external-secrets',
+  serviceAccount: EXTERNAL_SECRETS_VAULT_SA,
+  namespace: EXTERNAL_SECRETS_NAMESPACE,
+  audience: 'vault',
+  policy: {
+    name: 'external-secrets-read',
+    rules: [
+      `path "${VAULT_KV_MOUNT}/data/*" { capabilities = ["read"] }`,
+      `path "${VAULT_KV_MOUNT}/metadata/*" { capabilities = ["read", "list"] }`,
+      '',
+    ].join('\n'),
+  },
+  ttl: '1h',
+};
+
+/** Sync wave of the ClusterSecretStore: after the chart (wave 0), once the webhook that validates it is up. */
+export const CLUSTER_SECRET_STORE_WAVE = 1;
+
+export interface ExternalSecretsProps extends PlatformComponentProps {
+  /**
+   * Create the Vault ClusterSecretStore (and the ServiceAccount it logs in as). Default: true;
+   * the catalog turns it off when Vault is disabled.
+   */
+  readonly vaultStore?: boolean;
+}
+
+/**
+ * External Secrets Operator: syncs secrets from Vault into Kubernetes Secrets, through one
+ * ClusterSecretStore (`vault`) that logs in with Vault's Kubernetes auth and verifies Vault's
+ * certificate against the site CA. In layer 02, so Vault (layer 01) is up and configured before
+ * the store is created.
+ *
+ * Tier `important`, not `critical`: the Kubernetes Secrets it wrote stay in place and keep
+ * pods running when it is down; only new or rotated secrets wait for a worker to come back.
+ * Keeping it off the control-plane lifeboat leaves that room to what repairs the site. While
+ * it is down its validating webhook (failurePolicy Fail) rejects changes to ExternalSecrets and
+ * stores, which is also only a delay.
+ *
+ * The webhook's certificate comes from the chart's cert-controller (not cert-manager), so the
+ * chart works on its own; the CRDs are applied server-side (too large for client-side apply).
+ * ServiceMonitors use the chart's `skipIfMissing` mode: they appear only when the Prometheus
+ * Operator CRDs exist.
+ *
+ * Requests are estimates for an idle edge site with tens of ExternalSecrets, not
+ * measurements: the controller (informers over its CRDs and the Secrets it owns) a few tens of
+ * MiB, the webhook and cert-controller about 20–30 MiB each; limits leave room for the start-up
+ * resync.
+ */
+export class ExternalSecrets extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
+    const parts: PodPart[] = [
+      {
+        name: 'controller',
+        kind: 'Deployment',
+        path: [],
+        resources: resources('10m', '64Mi', '256Mi'),
+        keys: { replicas: ['replicaCount'] },
+      },
+      {
+        name: 'webhook',
+        kind: 'Deployment',
+        path: ['webhook'],
+        resources: resources('10m', '32Mi', '128Mi'),
+        keys: { replicas: ['webhook', 'replicaCount'] },
+      },
+      {
+        name: 'cert-controller',
+        kind: 'Deployment',
+        path: ['certController'],
+        resources: resources('10m', '32Mi', '128Mi'),
+        keys: { replicas: ['certController', 'replicaCount'] },
+      },
+    ];
+    super(scope, id, props, {
+      description: 'External Secrets Operator with the Vault ClusterSecretStore',
+      layer: '02-engines',
+      namespace: EXTERNAL_SECRETS_NAMESPACE,
+      tier: 'important',
+      source: EXTERNAL_SECRETS_CHART,
+      upstreamValues: 'external-secrets',
+      parts,
+      sync: { serverSideApply: true },
+      providesApiGroups: ['external-secrets.io', 'generators.external-secrets.io'],
+      clusterScopedKinds: [
+        { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+      ],
+      values: {
+        installCRDs: true,
+        serviceMonitor: { enabled: true, renderMode: 'skipIfMissing' },
+      },
+    });
+
+    if (props.vaultStore ?? true) {
+      new KubeServiceAccount(this, 'vault-auth-sa', {
+        metadata: { name: EXTERNAL_SECRETS_VAULT_SA, namespace: EXTERNAL_SECRETS_NAMESPACE },
+        // Tokens are requested for it by the controller (TokenRequest); nothing mounts one.
+        automountServiceAccountToken: false,
+      });
+      const role = EXTERNAL_SECRETS_VAULT_ROLE;
+      new ApiObject(this, 'vault-cluster-secret-store', {
+        apiVersion: EXTERNAL_SECRETS_API,
+        kind: 'ClusterSecretStore',
+        metadata: {
+          name: VAULT_CLUSTER_SECRET_STORE,
+          annotations: {
+            [ANNOTATIONS.syncWave]: String(CLUSTER_SECRET_STORE_WAVE),
+            [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true',
+          },
+        },
+        spec: {
+          provider: {
+            vault: {
+              server: serviceUrl(VAULT_SERVICE, 'https'),
+              path: VAULT_KV_MOUNT,
+              version: 'v2',
+              caProvider: { type: 'Secret', name: SITE_CA.secretName, namespace: SITE_CA.namespace, key: SITE_CA.caKey },
+              auth: {
+                kubernetes: {
+                  mountPath: VAULT_KUBERNETES_AUTH_PATH,
+                  role: role.name,
+                  serviceAccountRef: { name: role.serviceAccount, namespace: role.namespace, audiences: [role.audience] },
+                },
+              },
+            },
+          },
+        },
+      });
+    }
+  }
+}

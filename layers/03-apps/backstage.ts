@@ -1,0 +1,162 @@
+import type { Construct } from 'constructs';
+import { APPS_DECLARED_KEYS, APPS_FREE_FORM_PATHS } from './conformance.js';
+import {
+  PlatformComponent,
+  resources,
+  type ChartSource,
+  type PlatformComponentProps,
+  type PodPart,
+} from '../../platform/model/component.js';
+import { vaultAppKey, vaultExternalSecret } from './external-secrets.js';
+
+export const BACKSTAGE_CHART: ChartSource = {
+  type: 'helm',
+  repoURL: 'https://backstage.github.io/charts',
+  chart: 'backstage',
+  version: '2.8.2',
+};
+
+export const BACKSTAGE_NAMESPACE = 'backstage';
+
+/** The chart's Service (release `backstage`, so the fullname is `backstage`). */
+export const BACKSTAGE_SERVICE = { name: 'backstage', port: 7007 } as const;
+
+/** Secret with the PostgreSQL passwords (keys as the chart's `auth.secretKeys` name them), from Vault. */
+export const BACKSTAGE_DB_SECRET = 'backstage-postgresql';
+
+/** A container image, pinned by tag or digest. */
+export interface BackstageImage {
+  readonly registry: string;
+  readonly repository: string;
+  /** Exact tag (never `latest`); ignored by the chart when `digest` is set. */
+  readonly tag?: string;
+  /** `sha256:…`; takes precedence over `tag`. */
+  readonly digest?: string;
+}
+
+/**
+ * The upstream demo image, pinned by the digest the chart's own CI uses
+ * (`charts/backstage/ci/image-digest-values.yaml` at backstage-2.8.2): the chart default is
+ * `latest`. A vanilla demo instance; real use needs an image built with the site's plugins.
+ */
+export const BACKSTAGE_DEMO_IMAGE: BackstageImage = {
+  registry: 'ghcr.io',
+  repository: 'backstage/backstage',
+  digest: 'sha256:f9ffa809e2c3f351699129d57edd6e64ca9ea5a4d4dd6339fed1ec80a30bc042',
+};
+
+export interface BackstageProps extends PlatformComponentProps {
+  /** The Backstage image. Default: {@link BACKSTAGE_DEMO_IMAGE}. */
+  readonly image?: BackstageImage;
+  /**
+   * Vault entry holding the database passwords as properties `admin-password` and
+   * `user-password`. Default: `edge-idp/backstage`.
+   */
+  readonly databaseVaultKey?: string;
+}
+
+/**
+ * Backstage developer portal: optional (off by default), application-workloads tier.
+ *
+ * Database: the chart's PostgreSQL subchart (Bitnami postgresql 12.10.0, image from
+ * `bitnamilegacy`, as the chart sets it since Bitnami withdrew its free images — frozen, no
+ * security updates: use an external PostgreSQL for anything beyond a trial). Its passwords
+ * come from Vault (`auth.existingSecret`): left empty, the subchart would generate random ones
+ * on every ArgoCD render, which never match the database initialised on the PVC. The PVC uses
+ * the cluster's default StorageClass.
+ *
+ * The backstage container gets a restricted-level security context (the chart sets none, and
+ * the namespace enforces `restricted`); the chart has no priorityClassName key for it, which
+ * is harmless here: the workloads tier is the cluster's default PriorityClass.
+ *
+ * Requests are estimates, not measurements: a Node.js backend with the demo plugins idles at
+ * 250–400 MiB; PostgreSQL with a small catalog at 50–100 MiB (shared_buffers 128 MiB).
+ */
+export class Backstage extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: BackstageProps) {
+    const url = `https://backstage.${props.context.config.site.domain}`;
+    const image = props.image ?? BACKSTAGE_DEMO_IMAGE;
+    const parts: PodPart[] = [
+      {
+        name: 'backstage',
+        kind: 'Deployment',
+        path: ['backstage'],
+        resources: resources('50m', '384Mi', '1Gi'),
+        keys: { priorityClassName: null },
+        note: 'the chart has no priorityClassName key for Backstage; the workloads tier is the default PriorityClass, so its pods get it anyway.',
+      },
+      {
+        name: 'postgresql',
+        kind: 'StatefulSet',
+        path: ['postgresql', 'primary'],
+        resources: resources('25m', '128Mi', '512Mi'),
+        keys: { replicas: null },
+        note: 'Bitnami postgresql 12.10.0 subchart keys (`primary.*`); standalone architecture: one primary, no replica key.',
+      },
+    ];
+    super(scope, id, props, {
+      description: 'Backstage developer portal with a PostgreSQL subchart',
+      layer: '03-apps',
+      namespace: BACKSTAGE_NAMESPACE,
+      tier: 'workloads',
+      source: BACKSTAGE_CHART,
+      upstreamValues: 'backstage',
+      valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.backstage, undeclared: APPS_DECLARED_KEYS.backstage },
+      parts,
+      ui: [{ subdomain: 'backstage', service: BACKSTAGE_SERVICE.name, port: BACKSTAGE_SERVICE.port }],
+      values: {
+        backstage: {
+          image: {
+            registry: image.registry,
+            repository: image.repository,
+            ...(image.tag ? { tag: image.tag } : {}),
+            ...(image.digest ? { digest: image.digest } : {}),
+          },
+          podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          containerSecurityContext: {
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          appConfig: {
+            app: { baseUrl: url },
+            backend: {
+              baseUrl: url,
+              cors: { origin: url },
+              database: {
+                client: 'pg',
+                connection: {
+                  host: '${POSTGRES_HOST}',
+                  port: '${POSTGRES_PORT}',
+                  user: '${POSTGRES_USER}',
+                  password: '${POSTGRES_PASSWORD}',
+                },
+              },
+            },
+          },
+        },
+        postgresql: {
+          enabled: true,
+          auth: { existingSecret: BACKSTAGE_DB_SECRET },
+          primary: {
+            containerSecurityContext: {
+              enabled: true,
+              runAsUser: 1001,
+              runAsNonRoot: true,
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ['ALL'] },
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+          },
+        },
+      },
+    });
+    vaultExternalSecret(this, 'db-secret', {
+      name: BACKSTAGE_DB_SECRET,
+      namespace: BACKSTAGE_NAMESPACE,
+      vaultKey: props.databaseVaultKey ?? vaultAppKey('backstage'),
+      keys: { 'admin-password': 'admin-password', 'user-password': 'user-password' },
+    });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Credentials of layer-03 apps come from Vault through External Secrets, never from git and
+ * never from a chart's own random generator (a chart that generates a password with
+ * `randAlphaNum` and `lookup` renders a new one on every ArgoCD refresh: ArgoCD renders with
+ * `helm template`, where `lookup` finds nothing).
+ */
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE } from '../02-engines/external-secrets.js';
+
+export { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE };
+
+/** Folder under the Vault KV mount (`VAULT_KV_MOUNT`) that holds the platform's own app credentials. */
+export const VAULT_APPS_PREFIX = 'edge-idp';
+
+/**
+ * Sync options of every custom resource we emit: on a first sync the dry run would fail
+ * while the CRD is still missing (ArgoCD retries until it exists).
+ */
+export const CR_SYNC_OPTIONS = { [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' } as const;
+
+/**
+ * Sync wave of a credential the chart's pods need: before the chart's objects (wave 0), so the
+ * pods never start without their Secret and a missing Vault entry shows as a Degraded
+ * ExternalSecret with Vault's error, not as a pod stuck in CreateContainerConfigError.
+ */
+export const CREDENTIALS_WAVE = '-1';
+
+export interface VaultSecretProps {
+  /** Kubernetes Secret name (and the ExternalSecret's). */
+  readonly name: string;
+  readonly namespace: string;
+  /** Path of the Vault entry, relative to the store's KV mount, e.g. `edge-idp/grafana`. */
+  readonly vaultKey: string;
+  /** Secret key → property of the Vault entry. */
+  readonly keys: Readonly<Record<string, string>>;
+  /** How often ESO re-reads Vault. Default: `1h`. */
+  readonly refreshInterval?: string;
+}
+
+/** An ExternalSecret that materialises `keys` of one Vault entry as a Secret owned by ESO. */
+export function vaultExternalSecret(scope: Construct, id: string, props: VaultSecretProps): ApiObject {
+  return new ApiObject(scope, id, {
+    apiVersion: EXTERNAL_SECRETS_API,
+    kind: 'ExternalSecret',
+    metadata: {
+      name: props.name,
+      namespace: props.namespace,
+      annotations: { ...CR_SYNC_OPTIONS, [ANNOTATIONS.syncWave]: CREDENTIALS_WAVE },
+    },
+    spec: {
+      refreshInterval: props.refreshInterval ?? '1h',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: VAULT_CLUSTER_SECRET_STORE },
+      target: { name: props.name, creationPolicy: 'Owner' },
+      data: Object.entries(props.keys)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([secretKey, property]) => ({ secretKey, remoteRef: { key: props.vaultKey, property } })),
+    },
+  });
+}
+
+/** `edge-idp/<component>`: where an app's credentials live in Vault. */
+export function vaultAppKey(component: string): string {
+  return `${VAULT_APPS_PREFIX}/${component}`;
+}

@@ -1,0 +1,224 @@
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
+import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { CA_ISSUER, VAULT_SERVICE } from '../01-services/service-endpoints.js';
+import { CR_SYNC_OPTIONS } from './external-secrets.js';
+
+export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+export const GATEWAY_NAMESPACE = 'gateway';
+/** The site's one Gateway. */
+export const GATEWAY_NAME = 'edge-idp';
+/** The GatewayClass the Cilium chart creates (`gatewayAPI.enabled`). */
+export const GATEWAY_CLASS = 'cilium';
+export const HTTPS_LISTENER = 'https';
+export const HTTP_LISTENER = 'http';
+/** The wildcard certificate's Secret, in the gateway namespace (Cilium copies it to its secrets namespace). */
+export const WILDCARD_TLS_SECRET = 'wildcard-tls';
+/** Kind of {@link CA_ISSUER}: it signs certificates in several namespaces, so it is cluster-wide. */
+export const CA_ISSUER_KIND = 'ClusterIssuer';
+
+/** Label every namespace carries with its own name (set by the API server since Kubernetes 1.22). */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** The wildcard certificate must exist before the Gateway references it (else its listener is Degraded). */
+const CERTIFICATE_WAVE = '-1';
+
+/**
+ * In-cluster services that speak only TLS (from `service-endpoints.ts`). A plain HTTPRoute to
+ * them cannot work (Vault answers 400 to plaintext HTTP): they need a BackendTLSPolicy, which
+ * needs the site CA in a ConfigMap and a way for `UiEndpoint` to say so. Until then their
+ * routes are listed in {@link PlatformGateway.tlsBackendRoutes} (and in the report), not hidden.
+ */
+export const TLS_BACKENDS: readonly { readonly name: string; readonly namespace: string; readonly port: number }[] = [VAULT_SERVICE];
+
+/** One route the gateway makes: `https://<subdomain>.<domain>` → `<service>.<namespace>:<port>`. */
+export interface UiRoute {
+  readonly component: string;
+  readonly subdomain: string;
+  readonly hostname: string;
+  /** Namespace of the backend Service, where the HTTPRoute lives. */
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number;
+  /** Name of the HTTPRoute. */
+  readonly routeName: string;
+  /** The backend speaks only TLS (see {@link TLS_BACKENDS}): the plain route does not work yet. */
+  readonly backendTls: boolean;
+}
+
+/**
+ * Every `ui` endpoint of the given components, sorted by hostname. Two endpoints may not claim
+ * the same subdomain (the later one would silently lose the hostname).
+ */
+export function uiRoutes(components: readonly PlatformComponent[], domain: string): UiRoute[] {
+  const bySubdomain = new Map<string, UiRoute>();
+  for (const c of components) {
+    for (const u of c.ui) {
+      const existing = bySubdomain.get(u.subdomain);
+      if (existing) {
+        throw new Error(`'${u.subdomain}.${domain}' is claimed by both ${existing.component} and ${c.componentName}: give one of them another subdomain`);
+      }
+      bySubdomain.set(u.subdomain, {
+        component: c.componentName,
+        subdomain: u.subdomain,
+        hostname: `${u.subdomain}.${domain}`,
+        namespace: c.targetNamespace,
+        service: u.service,
+        port: u.port,
+        routeName: `ui-${u.subdomain}`,
+        backendTls: TLS_BACKENDS.some((t) => t.name === u.service && t.namespace === c.targetNamespace && t.port === u.port),
+      });
+    }
+  }
+  return [...bySubdomain.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+}
+
+export interface PlatformGatewayProps extends PlatformComponentProps {
+  /** The components whose `ui` endpoints get a route (the enabled ones built before the gateway). */
+  readonly components: readonly PlatformComponent[];
+  /**
+   * A fixed IPv4 address for the Gateway's LoadBalancer Service (`spec.addresses`), taken by
+   * Cilium LB IPAM from a CiliumLoadBalancerIPPool. Default: none (LB IPAM picks one).
+   */
+  readonly address?: string;
+}
+
+/**
+ * The site's entry point: one Gateway (class `cilium`) with
+ * - an HTTPS listener on 443 for `*.<domain>`, terminating TLS with a wildcard certificate
+ *   signed by the site CA ({@link CA_ISSUER}), accepting HTTPRoutes only from the namespaces
+ *   of the routed UIs (selected by their `kubernetes.io/metadata.name` label, so a tenant
+ *   namespace cannot attach a route and claim `argocd.<domain>`);
+ * - an HTTP listener on 80 whose only route (in the gateway namespace, the only namespace that
+ *   listener accepts) redirects to HTTPS with a 301;
+ * - one HTTPRoute per `ui` endpoint of every enabled component, at `<subdomain>.<domain>`.
+ *   Routes derive from the components built before this one, so a disabled component has no
+ *   route. Each route lives in its backend's namespace: a route may attach to a Gateway in
+ *   another namespace (the listener's `allowedRoutes` decides), but a backendRef to another
+ *   namespace would need a ReferenceGrant there — one more object per backend, in the same
+ *   foreign namespace anyway. The routes stay in this (layer-03) Application rather than in
+ *   each backend's: ArgoCD reports an HTTPRoute Progressing until its Gateway accepts it, so a
+ *   route in an earlier layer's Application would hold that layer (and every later one,
+ *   including the Gateway) back forever. The layer-03 AppProject must therefore allow the
+ *   backend namespaces as destinations ({@link PlatformGateway.routeNamespaces}); they are not
+ *   `extraNamespaces`, which would make this component a co-owner of `argocd`, `vault`… and
+ *   fail the one-tier-per-namespace rule.
+ *
+ * Backends must speak plain HTTP: ArgoCD runs `server.insecure`, the other UIs serve HTTP. A
+ * backend that only speaks TLS (Vault on 8200, site-CA certificate) needs a BackendTLSPolicy
+ * (`caCertificateRefs` to a ConfigMap holding the site CA — Cilium silently ignores
+ * `wellKnownCACertificates`) or a plaintext port. `UiEndpoint` cannot say so yet, the site CA
+ * is only in a Secret and the BackendTLSPolicy CRD is not in the upstream data we validate
+ * against, so such routes are still made (the hostname is reserved) and listed in
+ * {@link PlatformGateway.tlsBackendRoutes}: they answer 400 until that exists.
+ *
+ * The Gateway makes Cilium create a LoadBalancer Service (`cilium-gateway-<name>`); on a bare
+ * edge site it gets an address only from Cilium LB IPAM (a CiliumLoadBalancerIPPool, plus L2
+ * announcements so the LAN can reach it) — cluster-scoped, so layer 00's business. Without an
+ * address the Gateway is never Programmed and ArgoCD keeps it Progressing.
+ *
+ * No pods: no parts, no requests.
+ */
+export class PlatformGateway extends PlatformComponent {
+  /** The routes this gateway makes. */
+  readonly routes: readonly UiRoute[];
+  /** Namespaces, other than its own, this component writes HTTPRoutes into. */
+  readonly routeNamespaces: readonly string[];
+  /** Routes to a TLS-only backend, which need a BackendTLSPolicy the gateway cannot make yet. */
+  readonly tlsBackendRoutes: readonly UiRoute[];
+
+  constructor(scope: Construct, id: string, props: PlatformGatewayProps) {
+    const domain = props.context.config.site.domain;
+    super(scope, id, props, {
+      description: `Gateway for *.${domain}: wildcard TLS, HTTP→HTTPS redirect, routes to the platform UIs`,
+      layer: '03-apps',
+      namespace: GATEWAY_NAMESPACE,
+      tier: 'critical',
+      parts: [],
+    });
+    this.routes = uiRoutes(props.components, domain);
+    this.tlsBackendRoutes = this.routes.filter((r) => r.backendTls);
+    this.routeNamespaces = [...new Set(this.routes.map((r) => r.namespace))].filter((n) => n !== GATEWAY_NAMESPACE).sort();
+    const wildcard = `*.${domain}`;
+
+    new ApiObject(this, 'wildcard-certificate', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: {
+        name: 'wildcard',
+        namespace: GATEWAY_NAMESPACE,
+        annotations: { ...CR_SYNC_OPTIONS, [ANNOTATIONS.syncWave]: CERTIFICATE_WAVE },
+      },
+      spec: {
+        secretName: WILDCARD_TLS_SECRET,
+        dnsNames: [wildcard],
+        issuerRef: { group: 'cert-manager.io', kind: CA_ISSUER_KIND, name: CA_ISSUER },
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      },
+    });
+
+    const routeNamespaces = [...new Set(this.routes.map((r) => r.namespace))].sort();
+    const routeKinds = [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }];
+    new ApiObject(this, 'gateway', {
+      apiVersion: GATEWAY_API,
+      kind: 'Gateway',
+      metadata: { name: GATEWAY_NAME, namespace: GATEWAY_NAMESPACE, annotations: { ...CR_SYNC_OPTIONS } },
+      spec: {
+        gatewayClassName: GATEWAY_CLASS,
+        ...(props.address ? { addresses: [{ type: 'IPAddress', value: props.address }] } : {}),
+        listeners: [
+          {
+            name: HTTP_LISTENER,
+            protocol: 'HTTP',
+            port: 80,
+            hostname: wildcard,
+            allowedRoutes: { namespaces: { from: 'Same' }, kinds: routeKinds },
+          },
+          {
+            name: HTTPS_LISTENER,
+            protocol: 'HTTPS',
+            port: 443,
+            hostname: wildcard,
+            tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: WILDCARD_TLS_SECRET }] },
+            allowedRoutes: {
+              namespaces: routeNamespaces.length
+                ? {
+                    from: 'Selector',
+                    selector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: routeNamespaces }] },
+                  }
+                : { from: 'Same' },
+              kinds: routeKinds,
+            },
+          },
+        ],
+      },
+    });
+
+    new ApiObject(this, 'https-redirect', {
+      apiVersion: GATEWAY_API,
+      kind: 'HTTPRoute',
+      metadata: { name: 'https-redirect', namespace: GATEWAY_NAMESPACE, annotations: { ...CR_SYNC_OPTIONS } },
+      spec: {
+        parentRefs: [{ name: GATEWAY_NAME, sectionName: HTTP_LISTENER }],
+        hostnames: [wildcard],
+        rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+      },
+    });
+
+    for (const r of this.routes) {
+      new ApiObject(this, `route-${r.subdomain}`, {
+        apiVersion: GATEWAY_API,
+        kind: 'HTTPRoute',
+        metadata: { name: r.routeName, namespace: r.namespace, annotations: { ...CR_SYNC_OPTIONS } },
+        spec: {
+          parentRefs: [
+            { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: GATEWAY_NAMESPACE, name: GATEWAY_NAME, sectionName: HTTPS_LISTENER },
+          ],
+          hostnames: [r.hostname],
+          rules: [{ backendRefs: [{ name: r.service, port: r.port }] }],
+        },
+      });
+    }
+  }
+}

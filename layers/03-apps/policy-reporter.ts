@@ -1,0 +1,116 @@
+import type { Construct } from 'constructs';
+import {
+  PlatformComponent,
+  resources,
+  type ChartSource,
+  type GroupKind,
+  type PlatformComponentProps,
+  type PodPart,
+} from '../../platform/model/component.js';
+
+export const POLICY_REPORTER_CHART: ChartSource = {
+  type: 'helm',
+  repoURL: 'https://kyverno.github.io/policy-reporter',
+  chart: 'policy-reporter',
+  version: '3.9.1',
+};
+
+export const POLICY_REPORTER_NAMESPACE = 'policy-reporter';
+
+/** The UI Service: `<fullnameOverride>-ui` (the chart's default fullnameOverride is `policy-reporter`). */
+export const POLICY_REPORTER_UI_SERVICE = { name: 'policy-reporter-ui', port: 8080 } as const;
+
+/**
+ * Cluster-scoped kinds the chart renders: the core's ClusterRole (read PolicyReports,
+ * ClusterPolicyReports and Reports in every namespace, list namespaces) and, with the Kyverno
+ * plugin, the plugin's (read Kyverno policies), each with its binding. The chart's CRDs
+ * (`target.crd`, `ui.crds.customBoard`) stay off, so no CustomResourceDefinition.
+ */
+export const POLICY_REPORTER_CLUSTER_KINDS: readonly GroupKind[] = [
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+];
+
+export interface PolicyReporterProps extends PlatformComponentProps {
+  /**
+   * Run the Kyverno plugin (policy details in the UI; reads Kyverno policies cluster-wide).
+   * Default: true when a component named `kyverno` is enabled, false otherwise.
+   */
+  readonly kyvernoPlugin?: boolean;
+  /**
+   * Namespace to put the chart's Grafana dashboards in (ConfigMaps labelled
+   * `grafana_dashboard`, which Grafana's sidecar loads). Default: none (no dashboards); the
+   * catalog passes Grafana's namespace when Grafana is enabled.
+   */
+  readonly grafanaDashboardsNamespace?: string;
+}
+
+/**
+ * Policy Reporter: a UI and metrics for the PolicyReports Kyverno writes.
+ *
+ * It must read reports in every namespace, so the chart's ClusterRole is unavoidable; it is
+ * declared in `clusterScopedKinds` (ClusterRole, ClusterRoleBinding), which the layer-03
+ * AppProject then allow-lists — the one exception to "layer 03 has no cluster-scoped
+ * objects", limited to RBAC kinds. The rules only read (get/list/watch) reports, Kyverno
+ * policies, namespaces, and get pods/jobs.
+ *
+ * The UI has no authentication of its own (OIDC/OAuth are optional): behind the gateway it
+ * shows every policy result of the site to whoever reaches `policy-reporter.<domain>`.
+ *
+ * Requests are estimates for an idle edge site with a few hundred report results, not
+ * measurements: the chart documents 5m/75Mi for the core; the UI and plugin are small Go
+ * servers (tens of MiB). The core's memory grows with the number of results (SQLite in an
+ * emptyDir plus caches); `autoMemoryLimit` sets GOMEMLIMIT from the limit.
+ */
+export class PolicyReporter extends PlatformComponent {
+  constructor(scope: Construct, id: string, props: PolicyReporterProps) {
+    const kyverno = props.kyvernoPlugin ?? false;
+    const parts: PodPart[] = [
+      {
+        name: 'policy-reporter',
+        kind: 'Deployment',
+        path: [],
+        resources: resources('10m', '80Mi', '256Mi'),
+        keys: { replicas: ['replicaCount'] },
+      },
+      {
+        name: 'ui',
+        kind: 'Deployment',
+        path: ['ui'],
+        resources: resources('5m', '32Mi', '128Mi'),
+        keys: { replicas: ['ui', 'replicaCount'] },
+      },
+    ];
+    if (kyverno) {
+      parts.push({
+        name: 'kyverno-plugin',
+        kind: 'Deployment',
+        path: ['plugin', 'kyverno'],
+        resources: resources('5m', '32Mi', '128Mi'),
+        keys: { replicas: ['plugin', 'kyverno', 'replicaCount'] },
+      });
+    }
+    const dashboards = props.grafanaDashboardsNamespace;
+    super(scope, id, props, {
+      description: 'Policy Reporter: UI and metrics for Kyverno policy reports',
+      layer: '03-apps',
+      namespace: POLICY_REPORTER_NAMESPACE,
+      tier: 'important',
+      source: POLICY_REPORTER_CHART,
+      upstreamValues: 'policy-reporter',
+      parts,
+      clusterScopedKinds: POLICY_REPORTER_CLUSTER_KINDS,
+      ui: [{ subdomain: 'policy-reporter', service: POLICY_REPORTER_UI_SERVICE.name, port: POLICY_REPORTER_UI_SERVICE.port }],
+      values: {
+        ui: { enabled: true },
+        plugin: { kyverno: { enabled: kyverno } },
+        metrics: { enabled: true },
+        monitoring: {
+          enabled: true,
+          serviceMonitor: { enabled: true },
+          grafana: dashboards ? { namespace: dashboards, dashboards: { enabled: true } } : { dashboards: { enabled: false } },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * The `edge-idp` command: a thin shell over the library. It parses arguments, calls one
+ * library function, prints its result and maps errors to exit codes. Nothing else.
+ */
+import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
+import { commands, usage, type CommandIO } from './commands.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const io: CommandIO = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), cwd: process.cwd() };
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    io.out(usage());
+    return name ? EXIT_CODES.ok : EXIT_CODES.usage;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`edge-idp: unknown command '${name}'\n\n${usage()}`);
+    return EXIT_CODES.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof EdgeIdpError) {
+      io.err(`edge-idp ${name}: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`edge-idp ${name}: internal error (please report): ${(e as Error).stack ?? String(e)}`);
+    return EXIT_CODES.internal;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,248 @@
+/**
+ * Loads platform.yaml: parse, check against the schema (every problem at once, each with its
+ * path, the bad value and what is allowed), check what a schema cannot express (unique node
+ * names, a control-plane node…), then resolve every default in one place.
+ */
+import { readFile } from 'node:fs/promises';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
+import { buildConfigSchema, FORMATS, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+
+/** What the loader needs to know about each component. */
+export interface ComponentCatalogEntry extends ComponentConfigEntry {
+  /** Enabled when the config says nothing. */
+  readonly defaultEnabled: boolean;
+  /** The platform cannot run without it: disabling it is a config error. Default: false. */
+  readonly required?: boolean;
+  /**
+   * When the config says nothing, be enabled exactly when this other component is (an add-on
+   * that is useless without it). Takes precedence over `defaultEnabled`. Default: none.
+   */
+  readonly defaultFollows?: string;
+}
+
+/** Git facts used when `git.repoURL` / `git.revision` are not set. */
+export interface GitDefaults {
+  readonly repoURL?: string;
+  readonly revision?: string;
+}
+
+export interface ParseOptions {
+  readonly file: string;
+  readonly catalog: readonly ComponentCatalogEntry[];
+  /** Called only when the config leaves a git field unset. */
+  readonly gitDefaults?: () => Promise<GitDefaults>;
+}
+
+type Validator = ReturnType<Ajv['compile']>;
+const validators = new WeakMap<readonly ComponentCatalogEntry[], { validate: Validator; schema: ReturnType<typeof buildConfigSchema> }>();
+
+/** The compiled schema for a catalog (compiled once per catalog). */
+export function configValidator(catalog: readonly ComponentCatalogEntry[]) {
+  let v = validators.get(catalog);
+  if (!v) {
+    const schema = buildConfigSchema(catalog);
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
+    for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f.pattern);
+    v = { validate: ajv.compile(schema), schema };
+    validators.set(catalog, v);
+  }
+  return v;
+}
+
+/** Read and resolve a platform.yaml file. Throws `ConfigError` listing every problem. */
+export async function loadConfig(opts: ParseOptions): Promise<PlatformConfig> {
+  let text: string;
+  try {
+    text = await readFile(opts.file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(opts.file, [{ path: '(root)', message: `cannot read the file: ${(e as Error).message}` }]);
+  }
+  return parseConfig(text, opts);
+}
+
+/** Parse and resolve config text. Throws `ConfigError` listing every problem. */
+export async function parseConfig(text: string, opts: ParseOptions): Promise<PlatformConfig> {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      opts.file,
+      doc.errors.map((e) => ({ path: '(root)', message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const data = structuredClone(raw);
+  const { validate } = configValidator(opts.catalog);
+  const problems: ConfigProblem[] = [];
+  if (!validate(data)) problems.push(...describeSchemaErrors(validate.errors ?? [], raw, opts.catalog));
+  if (problems.length === 0) problems.push(...semanticProblems(data as UncheckedConfig, opts.catalog));
+  if (problems.length > 0) throw new ConfigError(opts.file, problems);
+  return resolveDefaults(data as UncheckedConfig, opts);
+}
+
+/** The shape after schema validation, before defaults that need git or the catalog. */
+interface UncheckedConfig {
+  site: PlatformConfig['site'];
+  git: { repoURL?: string; revision?: string };
+  cluster: PlatformConfig['cluster'];
+  nodes: PlatformConfig['nodes'];
+  components: Record<string, { enabled?: boolean; version?: string; [k: string]: unknown }>;
+  podSecurity?: PlatformConfig['podSecurity'];
+  capacity: PlatformConfig['capacity'];
+  rendered: boolean;
+}
+
+function semanticProblems(cfg: UncheckedConfig, catalog: readonly ComponentCatalogEntry[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const firstIndexByName = new Map<string, number>();
+  cfg.nodes.forEach((node, i) => {
+    const first = firstIndexByName.get(node.name);
+    if (first !== undefined) {
+      problems.push({
+        path: `nodes[${i}].name`,
+        message: `'${node.name}' is already used by nodes[${first}]; node names must be unique`,
+      });
+    } else firstIndexByName.set(node.name, i);
+  });
+  if (!cfg.nodes.some((n) => n.role === 'control-plane')) {
+    problems.push({
+      path: 'nodes',
+      message: `no node has role 'control-plane'; mark exactly the node that runs the Kubernetes API with role: control-plane`,
+    });
+  }
+  for (const entry of catalog) {
+    if (entry.required && cfg.components[entry.name]?.enabled === false) {
+      problems.push({
+        path: `components.${entry.name}.enabled`,
+        message: `false is not allowed: ${entry.name} is required by the platform (${entry.description})`,
+      });
+    }
+  }
+  return problems;
+}
+
+async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promise<PlatformConfig> {
+  let git = { repoURL: cfg.git.repoURL, revision: cfg.git.revision };
+  if (git.repoURL === undefined || git.revision === undefined) {
+    const defaults = (await opts.gitDefaults?.()) ?? {};
+    git = { repoURL: git.repoURL ?? defaults.repoURL, revision: git.revision ?? defaults.revision };
+    const missing: ConfigProblem[] = [];
+    if (!git.repoURL) missing.push({ path: 'git.repoURL', message: 'not set, and this checkout has no `origin` remote to default to; set git.repoURL' });
+    if (!git.revision) missing.push({ path: 'git.revision', message: 'not set, and the current branch cannot be read (detached HEAD?); set git.revision' });
+    if (missing.length) throw new ConfigError(opts.file, missing);
+  }
+  const components: Record<string, ComponentSettings> = {};
+  const enabled = (entry: ComponentCatalogEntry): boolean => {
+    const given = cfg.components[entry.name]?.enabled;
+    if (given !== undefined) return given;
+    const leader = entry.defaultFollows ? opts.catalog.find((e) => e.name === entry.defaultFollows) : undefined;
+    return leader ? enabled(leader) : entry.defaultEnabled;
+  };
+  for (const entry of opts.catalog) {
+    components[entry.name] = { ...(cfg.components[entry.name] ?? {}), enabled: enabled(entry) };
+  }
+  return {
+    site: cfg.site,
+    git: { repoURL: git.repoURL!, revision: git.revision! },
+    cluster: cfg.cluster,
+    nodes: cfg.nodes,
+    components,
+    podSecurity: cfg.podSecurity ?? { defaultLevel: 'restricted' },
+    capacity: cfg.capacity,
+    rendered: cfg.rendered,
+  };
+}
+
+/** `/nodes/2/role` → `nodes[2].role` */
+export function toConfigPath(pointer: string): string {
+  if (pointer === '') return '(root)';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const seg of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  return String(v);
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'object') return 'map';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+function describeSchemaErrors(errors: ErrorObject[], raw: unknown, catalog: readonly ComponentCatalogEntry[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  const push = (path: string, message: string) => {
+    const key = `${path}\u0000${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ path, message });
+    }
+  };
+  for (const err of errors) {
+    const path = toConfigPath(err.instancePath);
+    const value = valueAt(raw, err.instancePath);
+    const schema = err.parentSchema as { properties?: Record<string, unknown>; description?: string } | undefined;
+    switch (err.keyword) {
+      case 'additionalProperties': {
+        const key = (err.params as { additionalProperty: string }).additionalProperty;
+        const allowed = Object.keys(schema?.properties ?? {});
+        const where = path === '(root)' ? key : `${path}.${key}`;
+        if (err.instancePath === '/components') {
+          push(where, `there is no component named '${key}'; known components: ${catalog.map((c) => c.name).join(', ')}`);
+        } else {
+          push(where, `unknown key '${key}'; allowed keys here: ${allowed.join(', ')}`);
+        }
+        break;
+      }
+      case 'required': {
+        const missing = (err.params as { missingProperty: string }).missingProperty;
+        push(path === '(root)' ? missing : `${path}.${missing}`, 'required field is missing');
+        break;
+      }
+      case 'type':
+        push(path, `${show(value)} is a ${typeName(value)}, expected ${(err.params as { type: string }).type}`);
+        break;
+      case 'enum':
+        push(path, `${show(value)} is not allowed; allowed: ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => `'${String(v)}'`).join(', ')}`);
+        break;
+      case 'format': {
+        const f = FORMATS[(err.params as { format: FormatName }).format];
+        push(path, `${show(value)} is not valid: expected ${f?.help ?? err.message}`);
+        break;
+      }
+      case 'pattern':
+        push(path, `${show(value)} is not valid: ${schema?.description ?? `must match ${(err.params as { pattern: string }).pattern}`}`);
+        break;
+      case 'minimum':
+      case 'maximum':
+      case 'minLength':
+      case 'minItems':
+        push(path, `${show(value)} is not allowed: ${err.message}`);
+        break;
+      default:
+        push(path, `${show(value)}: ${err.message ?? 'is not valid'}`);
+    }
+  }
+  return out;
+}

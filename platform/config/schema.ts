@@ -1,0 +1,222 @@
+/**
+ * The platform config (`platform.yaml`): one TypeBox definition gives both the JSON Schema
+ * that ajv checks and the TypeScript types, so the two cannot drift apart. Defaults live here
+ * as JSON Schema `default`s, applied by the loader; the only defaults that are not static (the
+ * git remote and branch) are documented here and resolved in `load.ts`.
+ */
+import { Type, type Static, type TSchema, type TObject, type TProperties } from '@sinclair/typebox';
+import { POD_SECURITY_LEVELS } from '../model/labels.js';
+
+/** A string enum that ajv reports as one `enum` error (a union of literals would give one error per branch). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** Custom formats, registered with ajv in `load.ts` and explained in error messages. */
+export const FORMATS = {
+  'dns-label': {
+    pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    help: 'a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters, e.g. "edge-01"',
+  },
+  domain: {
+    pattern: /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    help: 'a lower-case DNS domain with at least two labels, e.g. "edge.example.com"',
+  },
+  'git-url': {
+    pattern: /^(https:\/\/[^\s/]+\/\S+|ssh:\/\/\S+@[^\s/]+\/\S+|git@[^\s:]+:\S+|file:\/\/\/\S+)$/,
+    help: 'a git URL ArgoCD can clone: https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git',
+  },
+  host: {
+    pattern: /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*)$/,
+    help: 'an IPv4 address or a DNS name, e.g. "192.168.10.10" or "k8s-api.edge.example.com"',
+  },
+  cidr: {
+    pattern: /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/,
+    help: 'an IPv4 CIDR, e.g. "10.42.0.0/16"',
+  },
+  'cpu-quantity': {
+    pattern: /^([0-9]+(\.[0-9]+)?|[0-9]+m)$/,
+    help: 'a Kubernetes CPU quantity: cores ("4", "3.5") or millicores ("3500m")',
+  },
+  'memory-quantity': {
+    pattern: /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/,
+    help: 'a Kubernetes memory quantity, e.g. "8Gi" or "7800Mi"',
+  },
+  semver: {
+    pattern: /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/,
+    help: 'an exact chart version such as "1.20.0" (ranges are not allowed: synth must be reproducible)',
+  },
+  'k8s-version': {
+    pattern: /^v?1\.\d+(\.\d+)?$/,
+    help: 'a Kubernetes version such as "1.33" or "1.33.2"',
+  },
+} as const;
+export type FormatName = keyof typeof FORMATS;
+
+const fmt = (format: FormatName, description: string, extra: Record<string, unknown> = {}) =>
+  Type.String({ format, description, ...extra });
+
+export const NODE_ROLES = ['control-plane', 'worker'] as const;
+export const ENVIRONMENTS = ['production', 'staging', 'development', 'lab'] as const;
+
+export const SiteSchema = Type.Object(
+  {
+    name: fmt('dns-label', 'Site name: used in labels, object names and the synth/<site>/ folder.'),
+    domain: fmt('domain', 'Base domain: UIs are served at <component>.<domain> with a wildcard certificate.'),
+    environment: StringEnum(ENVIRONMENTS, {
+      description: 'Environment label written on every namespace.',
+      default: 'production',
+    }),
+    owner: Type.String({
+      minLength: 1,
+      pattern: '^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
+      description: 'Owning team, written as a label on every namespace (a valid label value).',
+      default: 'platform-team',
+    }),
+  },
+  { additionalProperties: false, description: 'The edge site this config describes.' },
+);
+
+export const GitSchema = Type.Object(
+  {
+    repoURL: Type.Optional(
+      fmt('git-url', 'Repository ArgoCD reads synth/ from. Default: the `origin` remote of this checkout.'),
+    ),
+    revision: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: '^[A-Za-z0-9][-A-Za-z0-9_./]*$',
+        description: 'Branch, tag or commit ArgoCD tracks. Default: the current branch of this checkout.',
+      }),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Where ArgoCD reads this repository.' },
+);
+
+export const ClusterSchema = Type.Object(
+  {
+    apiServer: Type.Object(
+      {
+        host: fmt('host', 'Kubernetes API host Cilium talks to directly (there is no kube-proxy to reach the service IP).'),
+        port: Type.Integer({ minimum: 1, maximum: 65535, default: 6443, description: 'Kubernetes API port.' }),
+      },
+      { additionalProperties: false, description: 'The API endpoint Cilium needs for kube-proxy replacement.' },
+    ),
+    podCIDR: fmt('cidr', 'Pod CIDR handed to Cilium cluster-pool IPAM.', { default: '10.42.0.0/16' }),
+    kubernetesVersion: fmt('k8s-version', 'Kubernetes version the charts are rendered for.', {
+      default: '1.33',
+    }),
+  },
+  { additionalProperties: false, description: 'Cluster facts the generator needs.' },
+);
+
+export const NodeSchema = Type.Object(
+  {
+    name: fmt('dns-label', 'Node name exactly as `kubectl get nodes` shows it.'),
+    role: StringEnum(NODE_ROLES, {
+      description: '`control-plane` nodes carry the control-plane NoSchedule taint; `worker` nodes run the rest.',
+    }),
+    cpu: fmt('cpu-quantity', 'Allocatable CPU of the node.'),
+    memory: fmt('memory-quantity', 'Allocatable memory of the node.'),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings every component accepts. */
+export const ComponentToggleProperties = {
+  enabled: Type.Optional(Type.Boolean({ description: 'Turn the component on or off. Default: per component.' })),
+  version: Type.Optional(
+    fmt('semver', 'Exact chart version to use instead of the pinned one (checked upstream data still describes the pinned one).'),
+  ),
+} satisfies TProperties;
+
+/** What a component contributes to the config schema: its extra settings, documented. */
+export interface ComponentConfigEntry {
+  readonly name: string;
+  readonly description: string;
+  /** Extra component settings beyond `enabled` and `version`. Default: none. */
+  readonly settings?: TProperties;
+}
+
+/** Builds the whole config schema from the component catalog (so a component's toggle cannot be forgotten). */
+export function buildConfigSchema(components: readonly ComponentConfigEntry[]) {
+  const componentProps: Record<string, TSchema> = {};
+  for (const c of components) {
+    componentProps[c.name] = Type.Object(
+      { ...ComponentToggleProperties, ...(c.settings ?? {}) },
+      { additionalProperties: false, default: {}, description: c.description },
+    );
+  }
+  return Type.Object(
+    {
+      site: SiteSchema,
+      git: GitSchema,
+      cluster: ClusterSchema,
+      nodes: Type.Array(NodeSchema, {
+        minItems: 1,
+        description: 'The nodes of the site. Exactly the nodes bootstrap expects; at least one control-plane node.',
+      }),
+      components: Type.Object(componentProps, {
+        additionalProperties: false,
+        default: {},
+        description: 'Per-component toggles, chart version overrides and settings.',
+      }),
+      rendered: Type.Boolean({
+        default: false,
+        description:
+          'Commit the rendered charts under synth/<site>/layers/<layer>/<component>/rendered/ and point the Applications at them instead of at the chart repositories (for sites whose ArgoCD cannot reach chart repositories). Synth then needs helm and the charts (reachable, or unpacked in $EDGE_IDP_CHARTS_DIR).',
+      }),
+      capacity: Type.Object(
+        {
+          onShortfall: StringEnum(['fail', 'warn'] as const, {
+            description:
+              'What synth does when the capacity plan fails (Green does not fit, or the critical tier does not survive with every worker down): `fail` exits with code 3 and writes nothing; `warn` prints the findings and writes synth/.',
+            default: 'fail',
+          }),
+        },
+        { additionalProperties: false, default: {}, description: 'Capacity and failure-scenario checks at synth time.' },
+      ),
+      podSecurity: Type.Optional(
+        Type.Object(
+          {
+            defaultLevel: StringEnum(POD_SECURITY_LEVELS, {
+              description: 'Pod Security level enforced on platform namespaces that ask for nothing more permissive.',
+              default: 'restricted',
+            }),
+          },
+          { additionalProperties: false, description: 'Pod Security Standards for platform namespaces.' },
+        ),
+      ),
+    },
+    { additionalProperties: false, $id: 'https://edge-idp.io/schemas/platform.json', title: 'edge-idp platform.yaml' },
+  );
+}
+
+export type ConfigSchema = ReturnType<typeof buildConfigSchema>;
+
+/** The config as written by the user (after schema defaults). */
+export type SiteSpec = Static<typeof SiteSchema>;
+export type ClusterSpec = Static<typeof ClusterSchema>;
+export type NodeSpec = Static<typeof NodeSchema>;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
+/** A component's toggle after defaults: `enabled` is always known, other settings are component-specific. */
+export interface ComponentSettings {
+  readonly enabled: boolean;
+  readonly version?: string;
+  readonly [setting: string]: unknown;
+}
+
+/** The config with every default resolved: what the rest of the generator reads. */
+export interface PlatformConfig {
+  readonly site: SiteSpec;
+  readonly git: { readonly repoURL: string; readonly revision: string };
+  readonly cluster: ClusterSpec;
+  readonly nodes: readonly NodeSpec[];
+  readonly components: Readonly<Record<string, ComponentSettings>>;
+  readonly podSecurity: { readonly defaultLevel: (typeof POD_SECURITY_LEVELS)[number] };
+  readonly capacity: { readonly onShortfall: 'fail' | 'warn' };
+  readonly rendered: boolean;
+}
+
+export type { TObject };

@@ -1,0 +1,372 @@
+/**
+ * The component model: one cdk8s Chart per platform component. A component declares, once,
+ * its layer, namespace, tier, source (a Helm chart at an exact version, or a git directory),
+ * its pod-bearing parts with the chart's real value keys, and its extra resources. Everything
+ * else (tier values on every part, the ArgoCD Application, namespace labels, capacity) is
+ * derived from that declaration.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { LayerId } from './layers.js';
+import { LABELS, PLATFORM_NAME, type PodSecurityLevel } from './labels.js';
+import { schedulingFor, type TierName, type Toleration } from './tiers.js';
+import { getPath, mergeValues, setPath, type ValuesPath } from './values.js';
+import type { ComponentSettings, PlatformConfig } from '../config/schema.js';
+import { ConfigError } from '../config/errors.js';
+
+/** A Helm chart at an exact version. */
+export interface ChartSource {
+  readonly type: 'helm';
+  /** Helm repository URL (http(s):// or oci://). */
+  readonly repoURL: string;
+  readonly chart: string;
+  /** Exact version: ranges would make synth and the cluster disagree over time. */
+  readonly version: string;
+}
+
+/** A directory of plain manifests in a git repository at a pinned tag. */
+export interface GitDirectorySource {
+  readonly type: 'git';
+  readonly repoURL: string;
+  readonly path: string;
+  /** A tag or commit, never a branch. */
+  readonly targetRevision: string;
+  /** Glob of files to include, as ArgoCD's `directory.include`. Default: every manifest. */
+  readonly include?: string;
+}
+
+export type ComponentSource = ChartSource | GitDirectorySource;
+
+export interface ResourceSpec {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly memory: string };
+}
+
+export type WorkloadKind =
+  | 'Deployment'
+  | 'StatefulSet'
+  | 'DaemonSet'
+  | 'Job'
+  | 'CronJob'
+  /** Operator-managed StatefulSets (prometheus-operator). */
+  | 'Prometheus'
+  | 'Alertmanager';
+
+/**
+ * Where a part's settings live in the chart's values. Each key defaults to
+ * `<part.path>.<key>`; `null` means the chart has no such key for this part (say why in `note`).
+ */
+export interface PodPartKeys {
+  readonly priorityClassName?: ValuesPath | null;
+  readonly tolerations?: ValuesPath | null;
+  readonly affinity?: ValuesPath | null;
+  readonly resources?: ValuesPath | null;
+  /** Default: `<path>.replicas` for Deployments and StatefulSets, none otherwise. */
+  readonly replicas?: ValuesPath | null;
+}
+
+/** A container of a part beyond its main one (sidecars, reloaders) with its own resource key. */
+export interface ExtraContainer {
+  readonly name: string;
+  readonly resourcesKey: ValuesPath;
+  readonly resources: ResourceSpec;
+  /**
+   * An init container: it runs before the main containers, so it counts towards the pod's
+   * effective request as max(init, sum of the others), not as a sum. Default: false.
+   */
+  readonly init?: boolean;
+}
+
+/** One pod-bearing part of a component: a Deployment, DaemonSet, StatefulSet, Job… */
+export interface PodPart {
+  /** Stable name, unique within the component, e.g. `operator`, `hubble-relay`. */
+  readonly name: string;
+  readonly kind: WorkloadKind;
+  /** The part's block in the chart values; `[]` for the chart root. */
+  readonly path: ValuesPath;
+  /** Pods of a Deployment/StatefulSet; ignored for DaemonSets (one per eligible node). Default: 1. */
+  readonly replicas?: number;
+  /** Requests and memory limit of the main container. */
+  readonly resources: ResourceSpec;
+  readonly extraContainers?: readonly ExtraContainer[];
+  /** A DaemonSet that must run on every node: tolerates every taint whatever its tier. Default: false. */
+  readonly nodeAgent?: boolean;
+  /** Overrides of the default key locations. */
+  readonly keys?: PodPartKeys;
+  /** Why a key is null or placed unusually: shown in reports. */
+  readonly note?: string;
+  /**
+   * For a part that is one of the component's own extra resources rather than a chart pod:
+   * the workload object whose pod template carries the tier settings (the construct writes
+   * them there; tests read them back). Its value keys are then all null. Default: a chart pod.
+   */
+  readonly manifest?: { readonly kind: WorkloadKind; readonly name: string };
+}
+
+/** The settings a part resolves to, with the exact key each one lands on. */
+export interface ResolvedPodPart extends PodPart {
+  readonly tier: TierName;
+  readonly replicas: number;
+  readonly priorityClassName: string;
+  readonly tolerations: readonly Toleration[];
+  readonly keyPaths: {
+    readonly priorityClassName: ValuesPath | null;
+    readonly tolerations: ValuesPath | null;
+    readonly affinity: ValuesPath | null;
+    readonly resources: ValuesPath | null;
+    readonly replicas: ValuesPath | null;
+  };
+}
+
+/** How ArgoCD delivers the component. */
+export type Delivery =
+  /** Generated by its layer's ApplicationSet (the normal case). */
+  | { readonly kind: 'applicationset' }
+  /**
+   * An Application owned directly by the root, synced at `wave` (before its layer's
+   * ApplicationSet by default): for CRD bundles other components in the same layer use, and
+   * for ArgoCD itself.
+   */
+  | { readonly kind: 'root'; readonly wave?: number };
+
+export interface SyncSpec {
+  /** Server-side apply: needed for CRDs over the client-side annotation limit. Default: false. */
+  readonly serverSideApply?: boolean;
+  /** Let ArgoCD prune removed resources and cascade-delete on removal. Default: true. */
+  readonly prune?: boolean;
+  /** Extra ArgoCD sync options. Default: none. */
+  readonly extraSyncOptions?: readonly string[];
+  /** ArgoCD ignoreDifferences entries (for fields a controller owns). Default: none. */
+  readonly ignoreDifferences?: readonly Record<string, unknown>[];
+}
+
+/** What every component construct receives. */
+export interface PlatformContext {
+  readonly config: PlatformConfig;
+  /** The config file, for error messages. */
+  readonly configFile: string;
+}
+
+export interface PlatformComponentProps {
+  readonly context: PlatformContext;
+  readonly settings: ComponentSettings;
+}
+
+/** The declaration a component makes once. */
+export interface ComponentDeclaration {
+  readonly layer: LayerId;
+  /** Namespace the component's pods run in. */
+  readonly namespace: string;
+  readonly tier: TierName;
+  /** Pod Security level its namespace must allow. Default: the site's `podSecurity.defaultLevel`. */
+  readonly podSecurity?: PodSecurityLevel;
+  /** The chart or git directory; `undefined` for a component made only of extra resources. */
+  readonly source?: ComponentSource;
+  /** Upstream data name (`<name>.values.yaml` under the upstream dir) used for conformance checks. Default: none. */
+  readonly upstreamValues?: string;
+  /** Helm release name. Default: the component name. */
+  readonly releaseName?: string;
+  /** Pod-bearing parts, for tier mapping and capacity. Default: none. */
+  readonly parts?: readonly PodPart[];
+  /** Values before tier mapping. Default: `{}`. */
+  readonly values?: Record<string, unknown>;
+  readonly sync?: SyncSpec;
+  /** Default: generated by the layer's ApplicationSet. */
+  readonly delivery?: Delivery;
+  /** One line for docs and the synth summary. */
+  readonly description: string;
+  /**
+   * Namespaces the component uses without running pods in them (e.g. a secrets namespace);
+   * the namespaces component creates and labels them. Default: none.
+   */
+  readonly extraNamespaces?: readonly string[];
+  /**
+   * Cluster-scoped kinds the chart creates, allow-listed in the layer's AppProject (the kinds
+   * of the component's own extra resources are added automatically). Default: none.
+   */
+  readonly clusterScopedKinds?: readonly GroupKind[];
+  /** Web UIs to route from the gateway (layer 03 makes one HTTPRoute each). Default: none. */
+  readonly ui?: readonly UiEndpoint[];
+  /**
+   * API groups whose CRDs this component installs. The ordering tests prove that every
+   * custom resource in synth/ syncs after (or, in the same Application, in a later sync wave
+   * than) the component providing its CRD. Default: none.
+   */
+  readonly providesApiGroups?: readonly string[];
+  /**
+   * API groups whose objects the chart renders only when the cluster already serves them (a
+   * Helm `.Capabilities.APIVersions` check), e.g. ServiceMonitors: they appear on a later
+   * refresh once the provider synced, so the component needs no ordering after the provider.
+   * Default: none.
+   */
+  readonly capabilityGatedApiGroups?: readonly string[];
+  /**
+   * What the values key check (DESIGN decision 8) must accept beyond the chart's values.yaml,
+   * each entry with its reason: `freeForm` maps the chart passes through verbatim (their inner
+   * keys are not the chart's), `undeclared` keys the templates read but values.yaml only
+   * mentions in a comment (or subchart keys the upstream data lacks). Default: none.
+   */
+  readonly valuesAllowances?: { readonly freeForm?: readonly ValuesAllowance[]; readonly undeclared?: readonly ValuesAllowance[] };
+}
+
+/** A values path the key check accepts beyond the chart's values.yaml, and why. */
+export interface ValuesAllowance {
+  readonly path: ValuesPath;
+  readonly why: string;
+}
+
+/** A web UI the gateway exposes at `<subdomain>.<domain>`. */
+export interface UiEndpoint {
+  /** Host label under the site domain, e.g. `argocd`. */
+  readonly subdomain: string;
+  /** Service in the component's namespace. */
+  readonly service: string;
+  readonly port: number;
+}
+
+/** An API group and kind, as AppProject allow-lists take them (`''` is the core group). */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+const DEFAULT_REPLICA_KINDS: ReadonlySet<WorkloadKind> = new Set(['Deployment', 'StatefulSet']);
+
+/**
+ * Base class of every platform component. Subclasses compute their declaration from typed
+ * props and add extra resources (cdk8s ApiObjects) to `this`.
+ */
+export class PlatformComponent extends Chart {
+  readonly componentName: string;
+  readonly layer: LayerId;
+  /**
+   * Namespace the component's pods run in (the Application's destination). Not cdk8s'
+   * `Chart.namespace`, which would stamp itself on cluster-scoped objects too.
+   */
+  readonly targetNamespace: string;
+  readonly tier: TierName;
+  readonly podSecurity: PodSecurityLevel;
+  readonly source: ComponentSource | undefined;
+  readonly upstreamValues: string | undefined;
+  readonly releaseName: string;
+  readonly sync: Required<Pick<SyncSpec, 'serverSideApply' | 'prune'>> & SyncSpec;
+  readonly delivery: Delivery;
+  readonly description: string;
+  readonly extraNamespaces: readonly string[];
+  readonly clusterScopedKinds: readonly GroupKind[];
+  readonly ui: readonly UiEndpoint[];
+  readonly providesApiGroups: readonly string[];
+  readonly capabilityGatedApiGroups: readonly string[];
+  readonly valuesAllowances: { readonly freeForm: readonly ValuesAllowance[]; readonly undeclared: readonly ValuesAllowance[] };
+  readonly parts: readonly ResolvedPodPart[];
+  private readonly baseValues: Record<string, unknown>;
+  protected readonly context: PlatformContext;
+
+  constructor(scope: Construct, id: string, props: PlatformComponentProps, decl: ComponentDeclaration) {
+    super(scope, id, {
+      labels: { [LABELS.partOf]: PLATFORM_NAME, [LABELS.component]: id },
+      disableResourceNameHashes: true,
+    });
+    this.componentName = id;
+    this.context = props.context;
+    this.layer = decl.layer;
+    this.targetNamespace = decl.namespace;
+    this.tier = decl.tier;
+    this.podSecurity = decl.podSecurity ?? props.context.config.podSecurity.defaultLevel;
+    this.source = withVersionOverride(id, decl.source, props);
+    this.upstreamValues = decl.upstreamValues;
+    this.releaseName = decl.releaseName ?? id;
+    this.sync = { serverSideApply: false, prune: true, ...decl.sync };
+    this.delivery = decl.delivery ?? { kind: 'applicationset' };
+    this.description = decl.description;
+    this.extraNamespaces = decl.extraNamespaces ?? [];
+    this.clusterScopedKinds = decl.clusterScopedKinds ?? [];
+    this.ui = decl.ui ?? [];
+    this.providesApiGroups = decl.providesApiGroups ?? [];
+    this.capabilityGatedApiGroups = decl.capabilityGatedApiGroups ?? [];
+    this.valuesAllowances = { freeForm: decl.valuesAllowances?.freeForm ?? [], undeclared: decl.valuesAllowances?.undeclared ?? [] };
+    this.baseValues = decl.values ?? {};
+    this.parts = (decl.parts ?? []).map((p) => resolvePart(p, decl.tier));
+    const names = new Set<string>();
+    for (const p of this.parts) {
+      if (names.has(p.name)) throw new Error(`component '${id}': two pod parts are named '${p.name}'`);
+      names.add(p.name);
+    }
+  }
+
+  /** The chart values: the component's own values with every part's tier settings applied. */
+  get values(): Record<string, unknown> {
+    const out = mergeValues(this.baseValues);
+    for (const part of this.parts) applyPartValues(out, part);
+    return out;
+  }
+
+  /** `https://<subdomain>.<domain>` of each UI. */
+  get uiUrls(): string[] {
+    return this.ui.map((u) => `https://${u.subdomain}.${this.context.config.site.domain}`);
+  }
+
+  get isHelm(): boolean {
+    return this.source?.type === 'helm';
+  }
+}
+
+/** Applies `components.<name>.version` from the config to the component's chart (or git tag). */
+function withVersionOverride(id: string, source: ComponentSource | undefined, props: PlatformComponentProps): ComponentSource | undefined {
+  const version = props.settings.version;
+  if (version === undefined) return source;
+  if (!source) {
+    throw new ConfigError(props.context.configFile, [
+      { path: `components.${id}.version`, message: `'${version}' cannot apply: ${id} has no chart or git source to version; remove the key` },
+    ]);
+  }
+  return source.type === 'helm' ? { ...source, version } : { ...source, targetRevision: version };
+}
+
+function resolvePart(part: PodPart, tier: TierName): ResolvedPodPart {
+  const s = schedulingFor(tier, { nodeAgent: part.nodeAgent ?? false });
+  const key = (name: keyof PodPartKeys, fallback: ValuesPath | null): ValuesPath | null =>
+    part.keys && name in part.keys ? (part.keys[name] ?? null) : fallback;
+  return {
+    ...part,
+    tier,
+    replicas: part.kind === 'DaemonSet' ? 1 : (part.replicas ?? 1),
+    priorityClassName: s.priorityClassName,
+    tolerations: s.tolerations,
+    keyPaths: {
+      priorityClassName: key('priorityClassName', [...part.path, 'priorityClassName']),
+      tolerations: key('tolerations', [...part.path, 'tolerations']),
+      affinity: s.affinity ? key('affinity', [...part.path, 'affinity']) : null,
+      resources: key('resources', [...part.path, 'resources']),
+      replicas: key('replicas', DEFAULT_REPLICA_KINDS.has(part.kind) ? [...part.path, 'replicas'] : null),
+    },
+  };
+}
+
+/** Writes one part's tier settings onto its keys. Affinity merges into what the values already set. */
+function applyPartValues(values: Record<string, unknown>, part: ResolvedPodPart): void {
+  const k = part.keyPaths;
+  if (k.priorityClassName) setPath(values, k.priorityClassName, part.priorityClassName);
+  if (k.tolerations) setPath(values, k.tolerations, structuredClone(part.tolerations));
+  if (k.affinity) {
+    const s = schedulingFor(part.tier, { nodeAgent: part.nodeAgent ?? false });
+    const existing = getPath(values, k.affinity);
+    setPath(values, k.affinity, mergeValues((existing as Record<string, unknown>) ?? {}, structuredClone(s.affinity) as Record<string, unknown>));
+  }
+  if (k.resources) setPath(values, k.resources, structuredClone(part.resources));
+  for (const c of part.extraContainers ?? []) setPath(values, c.resourcesKey, structuredClone(c.resources));
+  if (k.replicas && part.kind !== 'DaemonSet') setPath(values, k.replicas, part.replicas);
+}
+
+/** Shorthand for a resource spec: requests and a memory limit. */
+export function resources(cpu: string, memory: string, memoryLimit: string): ResourceSpec {
+  return { requests: { cpu, memory }, limits: { memory: memoryLimit } };
+}
+
+/**
+ * `instanceof` for component classes. cdk8s' Chart defines `Symbol.hasInstance` so that
+ * `x instanceof AnyChartSubclass` is true for every Chart; this checks the real prototype chain.
+ */
+export function isComponentOf<T>(cls: abstract new (...args: never[]) => T, value: unknown): value is T {
+  return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(cls.prototype, value);
+}

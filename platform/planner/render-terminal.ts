@@ -1,0 +1,79 @@
+/** The capacity plan as plain terminal text: one block per scenario with usage bars. */
+import {
+  CAPACITY_DISCLAIMER,
+  cpuUsage,
+  findingLine,
+  memoryUsage,
+  RED_EXPECTATION,
+  transientLine,
+  unplacedPodLine,
+  usageBar,
+  verdictWord,
+} from './format.js';
+import type { UnplacedPod } from './placement.js';
+import type { CapacityPlan, ScenarioOutcome } from './scenarios.js';
+
+/** `  pending: none`, or the label and one indented line per pod. */
+function unplacedBlock(label: string, pods: readonly UnplacedPod[]): string[] {
+  if (pods.length === 0) return [`  ${label}: none`];
+  return [`  ${label} (${pods.length}):`, ...pods.map((u) => `    - ${unplacedPodLine(u)}`)];
+}
+
+function scenarioBlock({ scenario, placement }: ScenarioOutcome): string[] {
+  const nameWidth = Math.max(0, ...placement.nodes.map((usage) => usage.node.name.length));
+  const nodeLines = placement.nodes.map(
+    (usage) =>
+      `  ${usage.node.name.padEnd(nameWidth)}  ` +
+      `cpu ${usageBar(usage.cpuUsedMillicores, usage.node.cpuMillicores)} ${cpuUsage(usage)}  ` +
+      `mem ${usageBar(usage.memoryUsedBytes, usage.node.memoryBytes)} ${memoryUsage(usage)}`,
+  );
+  return [
+    scenario.title,
+    ...(nodeLines.length > 0 ? nodeLines : ['  (no node is up)']),
+    ...unplacedBlock('pending', placement.pending),
+    ...unplacedBlock('preempted', placement.preempted),
+    ...(placement.evictions.length > 0 ? [`  evictions: ${placement.evictions.length}`] : []),
+    ...(scenario.kind === 'red' ? [`  ${RED_EXPECTATION}`] : []),
+  ];
+}
+
+/**
+ * The plan as terminal text (no colours): disclaimer, verdict with its findings, then per
+ * scenario one bar line per node and the pending and preempted pods. Deterministic.
+ */
+export function renderCapacityTerminal(plan: CapacityPlan): string {
+  const { verdict } = plan;
+  const transient = transientLine(plan);
+  const lines = [
+    `Capacity plan: ${CAPACITY_DISCLAIMER}`,
+    `Verdict: ${verdictWord(verdict.status)}`,
+    ...verdict.failures.map((f) => `  fail  ${findingLine(f)}`),
+    ...verdict.warnings.map((f) => `  warn  ${findingLine(f)}`),
+    ...plan.outcomes.flatMap((outcome) => ['', ...scenarioBlock(outcome)]),
+    ...(transient ? ['', transient] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The short form synth prints: the verdict, its findings, and one line per scenario with the
+ * busiest node and what is left out. `edge-idp plan` prints the full form.
+ */
+export function renderCapacityShort(plan: CapacityPlan): string {
+  const { verdict } = plan;
+  const scenarioLines = plan.outcomes.map(({ scenario, placement }) => {
+    const busiest = [...placement.nodes].sort(
+      (a, b) => Math.max(b.cpuUsedMillicores / b.node.cpuMillicores, b.memoryUsedBytes / b.node.memoryBytes) -
+        Math.max(a.cpuUsedMillicores / a.node.cpuMillicores, a.memoryUsedBytes / a.node.memoryBytes),
+    )[0];
+    const left = placement.pending.length + placement.preempted.length;
+    const load = busiest ? `busiest ${busiest.node.name} cpu ${cpuUsage(busiest)}, mem ${memoryUsage(busiest)}` : 'no node up';
+    return `  ${scenario.name.padEnd(24)} ${load}; ${left === 0 ? 'every pod placed' : `${left} pod(s) left out`}`;
+  });
+  return [
+    `capacity: ${verdictWord(verdict.status)} (feasibility estimate; \`edge-idp plan\` for details)`,
+    ...verdict.failures.map((f) => `  fail  ${findingLine(f)}`),
+    ...verdict.warnings.map((f) => `  warn  ${findingLine(f)}`),
+    ...scenarioLines,
+  ].join('\n');
+}

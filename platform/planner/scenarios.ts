@@ -1,0 +1,84 @@
+/**
+ * The failure scenarios the platform is sized for (DESIGN decision 6): all nodes up; each
+ * worker down in turn; every worker down, leaving only the control-plane node(s), where the
+ * lifeboat tiers must still run.
+ */
+import { compareNodeNames, type PlannerNode } from './nodes.js';
+import { placePods, type PlacementResult } from './placement.js';
+import type { PlannedPod } from './pods.js';
+import { judgeCapacity, type Verdict } from './verdict.js';
+
+/** Green: all up; Yellow: one worker down; Red: all workers down. */
+export type ScenarioKind = 'green' | 'yellow' | 'red';
+
+/** One set of nodes that are up. */
+export interface Scenario {
+  /** Short name findings refer to: `Green`, `Yellow: <worker> down`, `Red`. */
+  readonly name: string;
+  /** Heading for reports: the name with what is down spelled out. */
+  readonly title: string;
+  /** Which rule the verdict applies to what is left out. */
+  readonly kind: ScenarioKind;
+  /** Names of the nodes that are down. */
+  readonly downNodes: readonly string[];
+  /** The nodes that are up. */
+  readonly upNodes: readonly PlannerNode[];
+}
+
+/** A scenario and where the pods end up in it. */
+export interface ScenarioOutcome {
+  /** The scenario: which nodes are up. */
+  readonly scenario: Scenario;
+  /** Where the pods end up with those nodes. */
+  readonly placement: PlacementResult;
+}
+
+/** The whole plan: every scenario's outcome and the verdict over them. */
+export interface CapacityPlan {
+  /** Green first, then each Yellow by worker name, then Red. */
+  readonly outcomes: readonly ScenarioOutcome[];
+  /** Whether the sizing meets DESIGN decision 6, with the findings behind it. */
+  readonly verdict: Verdict;
+}
+
+function scenarioWithout(nodes: readonly PlannerNode[], down: readonly PlannerNode[]): Pick<Scenario, 'downNodes' | 'upNodes'> {
+  return { downNodes: down.map((node) => node.name), upNodes: nodes.filter((node) => !down.includes(node)) };
+}
+
+/** The scenarios for a cluster, Green first, each worker's Yellow by node name, Red last. */
+export function failureScenarios(nodes: readonly PlannerNode[]): Scenario[] {
+  const workers = nodes.filter((node) => node.role === 'worker').sort(compareNodeNames);
+  return [
+    { name: 'Green', title: 'Green: all nodes up', kind: 'green', ...scenarioWithout(nodes, []) },
+    ...workers.map((worker): Scenario => ({
+      name: `Yellow: ${worker.name} down`,
+      title: `Yellow: ${worker.name} down`,
+      kind: 'yellow',
+      ...scenarioWithout(nodes, [worker]),
+    })),
+    {
+      name: 'Red',
+      title: 'Red: all workers down (control-plane nodes only)',
+      kind: 'red',
+      ...scenarioWithout(nodes, workers),
+    },
+  ];
+}
+
+/**
+ * Places the pods in every scenario and judges the result. Green starts from an empty cluster;
+ * each failure scenario starts from Green's placement with the failed nodes' pods displaced, as
+ * a real failure does: survivors keep their pods, displaced pods may preempt lower tiers.
+ */
+export function planCapacity(nodes: readonly PlannerNode[], pods: readonly PlannedPod[]): CapacityPlan {
+  const [green, ...failures] = failureScenarios(nodes);
+  // failureScenarios always starts with Green; the guard only satisfies the type checker.
+  if (!green) throw new Error('capacity planner: no Green scenario');
+  const greenPlacement = placePods(green.upNodes, pods);
+  const running = new Map(greenPlacement.placements.map((p) => [p.instance.name, p.node]));
+  const outcomes: ScenarioOutcome[] = [
+    { scenario: green, placement: greenPlacement },
+    ...failures.map((scenario) => ({ scenario, placement: placePods(scenario.upNodes, pods, { running }) })),
+  ];
+  return { outcomes, verdict: judgeCapacity(outcomes) };
+}

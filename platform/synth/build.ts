@@ -1,0 +1,112 @@
+/**
+ * Builds one site in memory: every component, the root, and the text of every file under
+ * `synth/<site>/`. Nothing is written here (see `write.ts`), so a failure leaves synth/ as it was.
+ */
+import { App } from 'cdk8s';
+import type { PlatformConfig } from '../config/schema.js';
+import type { ComponentDefinition } from '../model/definition.js';
+import type { PlatformComponent } from '../model/component.js';
+import { healthCustomizationsCm } from '../argocd/health.js';
+import { describeDelivery, RootChart, type ComponentDelivery } from '../argocd/root.js';
+import { addPriorityClasses } from '../../layers/00-core/priority-classes.js';
+import type { CapacityPlan } from '../planner/index.js';
+import { planSite } from './capacity.js';
+import { siteReadme } from './readme.js';
+import { inventoryFile, inventoryYaml, mergeWithPrevious } from '../render/inventory.js';
+import { requestsByComponent } from './summary.js';
+import { SYNTH_DIR, argocdDataDir, resourcesDir, rootDir, valuesFile } from './paths.js';
+import { bootstrapEnv } from './bootstrap-env.js';
+import { objectFileBase, yamlFile } from './files.js';
+
+
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
+  readonly [k: string]: unknown;
+}
+
+export interface SiteBuild {
+  readonly config: PlatformConfig;
+  readonly components: readonly PlatformComponent[];
+  readonly deliveries: readonly ComponentDelivery[];
+  /** Objects under root/, in emission order. */
+  readonly rootObjects: readonly KubeObject[];
+  /** Extra resources per component name. */
+  readonly resources: ReadonlyMap<string, readonly KubeObject[]>;
+  /** Repository-relative path → file content. */
+  readonly files: ReadonlyMap<string, string>;
+  /** The capacity plan over the failure scenarios. */
+  readonly plan: CapacityPlan;
+}
+
+/** One file per object, named by kind and name (and namespace on a clash). */
+function objectFiles(dir: string, objects: readonly KubeObject[], files: Map<string, string>): void {
+  const base = (o: KubeObject) => objectFileBase(o.kind, o.metadata.name);
+  const counts = new Map<string, number>();
+  for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
+  for (const o of objects) {
+    const name = counts.get(base(o))! > 1 && o.metadata.namespace ? `${base(o)}-${o.metadata.namespace}` : base(o);
+    const path = `${dir}/${name}.yaml`;
+    if (files.has(path)) throw new Error(`two objects would be written to ${path}`);
+    files.set(path, yamlFile(o));
+  }
+}
+
+export interface BuildOptions {
+  readonly config: PlatformConfig;
+  readonly configFile: string;
+  readonly catalog: readonly ComponentDefinition[];
+  /**
+   * The committed `synth/<site>/inventory.yaml`: synth cannot render charts, so it carries the
+   * image list over from there (marked stale when the charts or values changed since). Default: none.
+   */
+  readonly previousInventory?: string;
+}
+
+export function buildSite({ config, configFile, catalog, previousInventory }: BuildOptions): SiteBuild {
+  const app = new App();
+  const context = { config, configFile };
+  const enabled = catalog.filter((d) => config.components[d.name]?.enabled);
+  const ordered = [...enabled.filter((d) => !d.buildLast), ...enabled.filter((d) => d.buildLast)];
+  const built: PlatformComponent[] = [];
+  for (const def of ordered) {
+    built.push(def.create(app, { context, settings: config.components[def.name]!, built: [...built] }));
+  }
+  // Output follows catalog order, not build order.
+  const components = enabled.map((d) => built.find((c) => c.componentName === d.name)!);
+
+  const deliveries = components.map((c) => describeDelivery(c, config));
+  const root = new RootChart(app, 'root', { config, deliveries, addBasics: addPriorityClasses });
+
+  const site = config.site.name;
+  const files = new Map<string, string>();
+  const resources = new Map<string, KubeObject[]>();
+  for (const c of components) {
+    if (c.isHelm) files.set(valuesFile(site, c.layer, c.componentName), yamlFile(c.values));
+    const objects = c.toJson() as KubeObject[];
+    resources.set(c.componentName, objects);
+    objectFiles(resourcesDir(site, c.layer, c.componentName), objects, files);
+  }
+  const rootObjects = root.toJson() as KubeObject[];
+  objectFiles(rootDir(site), rootObjects, files);
+  files.set(`${argocdDataDir(site)}/health-customizations.yaml`, yamlFile({ configs: { cm: healthCustomizationsCm() } }));
+  const env = bootstrapEnv(config, components);
+  files.set(env.path, env.content);
+  const partial = { config, components, deliveries, rootObjects, resources, files };
+  files.set(inventoryFile(site), inventoryYaml(mergeWithPrevious(partial, previousInventory)));
+  const plan = planSite(partial);
+  files.set(
+    `${SYNTH_DIR}/README.md`,
+    siteReadme({
+      site,
+      domain: config.site.domain,
+      nodeCount: config.nodes.length,
+      components,
+      requests: requestsByComponent(partial),
+      resourcesOf: (name) => resources.get(name) ?? [],
+      plan,
+    }),
+  );
+  return { ...partial, plan };
+}

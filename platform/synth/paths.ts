@@ -1,0 +1,45 @@
+/**
+ * Paths under synth/: a contract with ArgoCD (it reads them from git) and with bootstrap.
+ * Folders are named by site, layer and component, never by position or hash: renaming one
+ * makes ArgoCD prune what moved.
+ */
+import type { LayerId } from '../model/layers.js';
+
+/** The generated tree, relative to the repository root. */
+export const SYNTH_DIR = 'synth';
+
+export function siteDir(site: string): string {
+  return `${SYNTH_DIR}/${site}`;
+}
+
+/** What the root Application syncs: AppProjects, PriorityClasses, ApplicationSets, root-owned Applications. */
+export function rootDir(site: string): string {
+  return `${siteDir(site)}/root`;
+}
+
+export function componentDir(site: string, layer: LayerId, component: string): string {
+  return `${siteDir(site)}/layers/${layer}/${component}`;
+}
+
+export function valuesFile(site: string, layer: LayerId, component: string): string {
+  return `${componentDir(site, layer, component)}/values.yaml`;
+}
+
+export function resourcesDir(site: string, layer: LayerId, component: string): string {
+  return `${componentDir(site, layer, component)}/resources`;
+}
+
+/** Files bootstrap reads (it runs before ArgoCD exists). */
+export function bootstrapDir(site: string): string {
+  return `${siteDir(site)}/bootstrap`;
+}
+
+/** ArgoCD configuration data other components consume (health checks). */
+export function argocdDataDir(site: string): string {
+  return `${siteDir(site)}/argocd`;
+}
+
+/** `rendered: true` mode: the chart as rendered, one object per file, read by ArgoCD as a directory. */
+export function renderedDir(site: string, layer: LayerId, component: string): string {
+  return `${componentDir(site, layer, component)}/rendered`;
+}

@@ -1,0 +1,87 @@
+/** DESIGN decision 8: every values key exists in the chart; values files pass the chart's schema. */
+import { describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { addFormats } from '../../platform/conformance/ajv-formats.js';
+import { schemaDeclaresPath, unknownValueKeys } from '../../platform/conformance/values-keys.js';
+import { upstreamValues, upstreamValuesSchema } from '../../platform/conformance/upstream.js';
+import { isPlainObject, mergeValues } from '../../platform/model/values.js';
+import { buildAllEnabled } from '../helpers/all-enabled.js';
+import { upstreamForTests } from '../helpers/site.js';
+
+const upstream = upstreamForTests();
+const build = await buildAllEnabled();
+const helm = build.components.filter((c) => c.isHelm);
+
+describe('every Helm component', () => {
+  it.each(helm.map((c) => [c.componentName, c] as const))('%s: is pinned to an exact version and names its upstream data', (_n, c) => {
+    expect(c.source?.type).toBe('helm');
+    if (c.source?.type === 'helm') expect(c.source.version).toMatch(/^v?\d+\.\d+\.\d+$/);
+    expect(c.upstreamValues, 'declare upstreamValues so its keys can be checked').toBeTruthy();
+  });
+
+  it.each(helm.map((c) => [c.componentName, c] as const))('%s: sets no image tag to latest or empty', (_n, c) => {
+    const bad: string[] = [];
+    const walk = (v: unknown, path: string[]) => {
+      if (!isPlainObject(v)) return;
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'tag' && path[path.length - 1]?.toLowerCase().includes('image') && (x === 'latest' || x === '')) bad.push([...path, k].join('.'));
+        walk(x, [...path, k]);
+      }
+    };
+    walk(c.values, []);
+    expect(bad).toEqual([]);
+  });
+});
+
+describe.skipIf(!upstream)('values against upstream charts', () => {
+  it.each(helm.map((c) => [c.componentName, c] as const))('%s: every key exists in the chart', (_n, c) => {
+    const defaults = upstreamValues(upstream!, c.upstreamValues!);
+    expect(defaults, `no ${c.upstreamValues}.values.yaml in ${upstream}`).toBeDefined();
+    const schema = upstreamValuesSchema(upstream!, c.upstreamValues!);
+    const problems = unknownValueKeys(c.values, defaults, {
+      freeFormPaths: c.valuesAllowances.freeForm,
+      undeclaredKeys: c.valuesAllowances.undeclared,
+      schemaDeclares: (p) => schemaDeclaresPath(schema, p),
+    });
+    expect(problems).toEqual([]);
+  });
+
+  const withSchema = helm.filter((c) => upstreamValuesSchema(upstream!, c.upstreamValues!));
+  it.each(withSchema.map((c) => [c.componentName, c] as const))('%s: values pass the chart values.schema.json', (_n, c) => {
+    const schema = upstreamValuesSchema(upstream!, c.upstreamValues!)!;
+    const is2020 = String(schema.$schema ?? '').includes('2020-12');
+    const ajv = is2020 ? new Ajv2020({ strict: false, allErrors: true }) : new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv as unknown as Ajv);
+    const { $schema: _s, ...rest } = schema;
+    const validate = ajv.compile(rest);
+    // Helm validates the merged values (chart defaults + ours), so do the same.
+    const merged = mergeValues(upstreamValues(upstream!, c.upstreamValues!)!, c.values);
+    expect(validate(merged) ? [] : validate.errors).toEqual([]);
+  });
+
+  it.each(helm.map((c) => [c.componentName, c] as const))('%s: every allowance is still needed and explained', (_n, c) => {
+    const defaults = upstreamValues(upstream!, c.upstreamValues!);
+    for (const a of [...c.valuesAllowances.freeForm, ...c.valuesAllowances.undeclared]) {
+      expect(a.why.length, a.path.join('.')).toBeGreaterThan(10);
+      expect(c.values, `${a.path.join('.')} is allowed but not set`).toSatisfy((v: unknown) => a.path.reduce<unknown>((n, k) => (isPlainObject(n) ? n[k] : undefined), v) !== undefined);
+    }
+    for (const a of c.valuesAllowances.undeclared) {
+      expect(unknownValueKeys(c.values, defaults, { freeFormPaths: c.valuesAllowances.freeForm }).some((p) => p.path.startsWith(a.path.join('.'))), `${a.path.join('.')} exists upstream now: drop the allowance`).toBe(true);
+    }
+  });
+
+  it('catches a key the chart does not have', () => {
+    expect(unknownValueKeys({ operator: { replicaz: 2 } }, { operator: { replicas: 1 } })).toEqual([
+      { path: 'operator.replicaz', message: "'replicaz' does not exist under 'operator' in the chart's values.yaml" },
+    ]);
+    expect(unknownValueKeys({ operator: { resources: { requests: { cpu: '1' } } } }, { operator: { resources: {} } })).toEqual([]);
+  });
+});
+
+describe('no secret in git', () => {
+  it('emits no Secret with data anywhere', () => {
+    const secrets = [...build.resources.values(), build.rootObjects].flat().filter((o) => o.kind === 'Secret') as any[];
+    expect(secrets.filter((s) => s.data || s.stringData).map((s) => s.metadata.name)).toEqual([]);
+  });
+});

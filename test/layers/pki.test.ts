@@ -1,0 +1,654 @@
+/**
+ * Layer 01 PKI and secrets store: cert-manager with the site PKI chain, and Vault. Model-level
+ * checks always run; checks against upstream chart data and CRDs run when the upstream folder
+ * is there (and say loudly when it is not); checks on real `helm template` output run when
+ * helm and unpacked charts (`EDGE_IDP_CHARTS_DIR`) are there.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'cdk8s';
+import { Ajv } from 'ajv';
+import { parse as yamlParse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../platform/config/errors.js';
+import { addFormats } from '../../platform/conformance/ajv-formats.js';
+import { crdValidator } from '../../platform/conformance/objects.js';
+import { upstreamCrds, upstreamValues, upstreamValuesSchema } from '../../platform/conformance/upstream.js';
+import { schemaDeclaresPath, unknownValueKeys } from '../../platform/conformance/values-keys.js';
+import { layerWave, rootApplicationWave } from '../../platform/argocd/root.js';
+import type { PlatformComponent, ResolvedPodPart } from '../../platform/model/component.js';
+import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { schedulingFor } from '../../platform/model/tiers.js';
+import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
+import { CHARTS_DIR_ENV_VAR, checkRendered, isPinnedImage, renderChart, type K8sObject } from '../../platform/render/index.js';
+import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
+import type { Namespaces } from '../../layers/00-core/namespaces.js';
+import {
+  CA_ISSUER_REF,
+  CERT_MANAGER_CHART,
+  PKI_WAVES,
+  SITE_CA,
+} from '../../layers/01-services/cert-manager.js';
+import { PKI_COMPONENTS } from '../../layers/01-services/pki-components.js';
+import {
+  CA_ISSUER,
+  CERT_MANAGER_NAMESPACE,
+  SELF_SIGNED_ISSUER,
+  VAULT_NAMESPACE,
+  VAULT_SERVICE,
+} from '../../layers/01-services/service-endpoints.js';
+import {
+  BANK_VAULTS_IMAGE,
+  VAULT_CHART,
+  VAULT_LIVENESS_SCRIPT,
+  VAULT_TLS,
+  VAULT_UNSEAL_SECRET,
+  VAULT_GATEWAY_PORT,
+  VAULT_UI_SERVICE,
+} from '../../layers/01-services/vault.js';
+import { EXTERNAL_SECRETS_VAULT_ROLE } from '../../layers/02-engines/external-secrets.js';
+import { buildTestSite, upstreamForTests } from '../helpers/site.js';
+import { describeWithHelm } from '../render/helpers.js';
+
+const site = await buildTestSite();
+const upstream = upstreamForTests();
+
+function component(build: SiteBuild, name: string): PlatformComponent {
+  const c = build.components.find((x) => x.componentName === name);
+  if (!c) throw new Error(`component '${name}' is not in the site`);
+  return c;
+}
+
+function resource(build: SiteBuild, comp: string, kind: string, name: string): Record<string, any> {
+  const o = (build.resources.get(comp) ?? []).find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`${comp} has no ${kind}/${name}`);
+  return o as Record<string, any>;
+}
+
+function elements(build: SiteBuild, appSet: string): Record<string, any>[] {
+  const set = build.rootObjects.find((o) => o.kind === 'ApplicationSet' && o.metadata.name === appSet) as Record<string, any>;
+  return set.spec.generators[0].list.elements;
+}
+
+function namespaceNames(build: SiteBuild): string[] {
+  return (component(build, 'namespaces') as Namespaces).namespaces.map((n) => n.name);
+}
+
+const parseYaml = (text: string): any => yamlParse(text);
+const wave = (o: Record<string, any>): number => Number(o.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? 0);
+const hours = (d: string): number => {
+  const m = /^(\d+)h$/.exec(d);
+  if (!m) throw new Error(`not a duration in hours: ${d}`);
+  return Number(m[1]);
+};
+
+/** Every path in the values where a key named `key` is set. */
+function pathsOfKey(tree: unknown, key: string, prefix: string[] = []): string[] {
+  if (!isPlainObject(tree)) return [];
+  return Object.entries(tree).flatMap(([k, v]) => [...(k === key ? [[...prefix, k].join('.')] : []), ...pathsOfKey(v, key, [...prefix, k])]);
+}
+
+/** The tier settings and resources of every part sit at that part's keys in the values. */
+function expectPartsInValues(c: PlatformComponent): void {
+  const values = c.values;
+  for (const part of c.parts) {
+    const k = part.keyPaths;
+    if (k.priorityClassName) expect(getPath(values, k.priorityClassName), `${part.name} priorityClassName`).toBe(part.priorityClassName);
+    if (k.tolerations) expect(getPath(values, k.tolerations), `${part.name} tolerations`).toEqual(part.tolerations);
+    if (k.resources) {
+      const r = getPath(values, k.resources) as Record<string, any>;
+      expect(r?.requests?.cpu, `${part.name} cpu request`).toBeTruthy();
+      expect(r?.requests?.memory, `${part.name} memory request`).toBeTruthy();
+      expect(r?.limits?.memory, `${part.name} memory limit`).toBeTruthy();
+      expect(r).toEqual(part.resources);
+    }
+    if (k.replicas) expect(getPath(values, k.replicas), `${part.name} replicas`).toBe(part.replicas);
+  }
+}
+
+/** A pod spec of one of our own manifests carries its part's tier settings and resources. */
+function expectOwnPod(part: ResolvedPodPart, podSpec: Record<string, any>): void {
+  const s = schedulingFor(part.tier);
+  expect(podSpec.priorityClassName).toBe(part.priorityClassName);
+  expect(podSpec.tolerations).toEqual(part.tolerations);
+  expect(podSpec.affinity).toEqual(s.affinity);
+  for (const ct of podSpec.containers) {
+    expect(ct.resources).toEqual(part.resources);
+    expect(isPinnedImage(ct.image), ct.image).toBe(true);
+    // Pod Security "restricted" (the vault namespace's level).
+    expect(ct.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  }
+  expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+}
+
+describe('the catalog entries', () => {
+  it('lists cert-manager before Vault, both on by default, neither required', () => {
+    expect(PKI_COMPONENTS.map((d) => [d.name, d.layer, d.defaultEnabled, d.required ?? false])).toEqual([
+      ['cert-manager', '01-services', true, false],
+      ['vault', '01-services', true, false],
+    ]);
+  });
+});
+
+describe('cert-manager', () => {
+  const c = component(site, 'cert-manager');
+
+  it('is pinned, critical, in its namespace, with the CRDs', () => {
+    expect(c.source).toEqual({ type: 'helm', repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.1' });
+    expect(c.source).toEqual(CERT_MANAGER_CHART);
+    expect([c.layer, c.targetNamespace, c.tier]).toEqual(['01-services', CERT_MANAGER_NAMESPACE, 'critical']);
+    expect(c.values.crds).toEqual({ enabled: true, keep: true });
+    expect(c.providesApiGroups).toEqual(expect.arrayContaining(['cert-manager.io', 'acme.cert-manager.io']));
+    // The Issuer/ClusterIssuer CRDs are over the client-side apply limit.
+    expect(c.sync.serverSideApply).toBe(true);
+  });
+
+  it('is delivered by the root, after the ServiceMonitor CRDs and before the layer-01 ApplicationSet', () => {
+    expect(c.delivery).toEqual({ kind: 'root' });
+    const app = site.rootObjects.find((o) => o.kind === 'Application' && o.metadata.name === 'cert-manager') as Record<string, any>;
+    expect(app).toBeDefined();
+    expect(wave(app)).toBe(rootApplicationWave(c));
+    expect(wave(app)).toBe(5);
+    expect(wave(app)).toBeLessThan(layerWave('01-services'));
+    const crds = component(site, 'prometheus-operator-crds');
+    expect(rootApplicationWave(crds)).toBeLessThan(wave(app));
+    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+    expect(elements(site, 'edge-idp-services').map((e) => e.name)).not.toContain('cert-manager');
+  });
+
+  it('turns Gateway API support on and keeps its lease in its own namespace', () => {
+    expect(c.values.extraArgs).toContain('--enable-gateway-api');
+    expect(getPath(c.values, ['global', 'leaderElection', 'namespace'])).toBe(CERT_MANAGER_NAMESPACE);
+  });
+
+  it('declares controller, webhook, cainjector and startupapicheck, all with priorityClassName under global only', () => {
+    expect(c.parts.map((p) => [p.name, p.kind])).toEqual([
+      ['controller', 'Deployment'],
+      ['webhook', 'Deployment'],
+      ['cainjector', 'Deployment'],
+      ['startupapicheck', 'Job'],
+    ]);
+    for (const p of c.parts) expect(p.keyPaths.priorityClassName, p.name).toEqual(['global', 'priorityClassName']);
+    expect(pathsOfKey(c.values, 'priorityClassName')).toEqual(['global.priorityClassName']);
+    expect(getPath(c.values, ['global', 'priorityClassName'])).toBe('edge-idp-critical');
+  });
+
+  it('puts every part\'s tier settings and resources at its keys', () => {
+    expectPartsInValues(c);
+    // Critical is a lifeboat tier: tolerate the control-plane taint, prefer workers.
+    for (const path of [['tolerations'], ['webhook', 'tolerations'], ['cainjector', 'tolerations'], ['startupapicheck', 'tolerations']]) {
+      expect(getPath(c.values, path), path.join('.')).toEqual(schedulingFor('critical').tolerations);
+    }
+  });
+
+  it('creates its ServiceMonitor only when the ServiceMonitor CRD will exist, unless told otherwise', async () => {
+    expect(getPath(c.values, ['prometheus', 'servicemonitor', 'enabled'])).toBe(true);
+    // Built without the CRD bundle before it (as when prometheus-operator-crds is disabled).
+    const def = PKI_COMPONENTS.find((d) => d.name === 'cert-manager')!;
+    const alone = def.create(new App(), { context: { config: site.config, configFile: 'platform.yaml' }, settings: { enabled: true }, built: [] });
+    expect(getPath(alone.values, ['prometheus', 'servicemonitor', 'enabled'])).toBe(false);
+    const off = await buildTestSite((cfg) => {
+      cfg.components['cert-manager'] = { serviceMonitor: false };
+    });
+    expect(getPath(component(off, 'cert-manager').values, ['prometheus', 'servicemonitor', 'enabled'])).toBe(false);
+  });
+
+  describe('the PKI chain', () => {
+    const selfSigned = resource(site, 'cert-manager', 'ClusterIssuer', SELF_SIGNED_ISSUER);
+    const ca = resource(site, 'cert-manager', 'Certificate', SITE_CA.certificate);
+    const caIssuer = resource(site, 'cert-manager', 'ClusterIssuer', CA_ISSUER);
+
+    it('is self-signed issuer → CA certificate → CA issuer', () => {
+      expect(selfSigned.spec).toEqual({ selfSigned: {} });
+      expect(ca.metadata.namespace).toBe(CERT_MANAGER_NAMESPACE);
+      expect(ca.spec.isCA).toBe(true);
+      expect(ca.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: SELF_SIGNED_ISSUER });
+      expect(ca.spec.secretName).toBe(SITE_CA.secretName);
+      expect(caIssuer.spec).toEqual({ ca: { secretName: SITE_CA.secretName } });
+      // A ClusterIssuer reads its Secret from cert-manager's own namespace.
+      expect(SITE_CA.namespace).toBe(CERT_MANAGER_NAMESPACE);
+      expect(CA_ISSUER_REF).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: CA_ISSUER });
+    });
+
+    it('has a CA that does not silently rotate: ten years, renewed a month ahead, key kept', () => {
+      expect(ca.spec.duration).toBe('87600h');
+      expect(ca.spec.renewBefore).toBe('720h');
+      expect(hours(ca.spec.duration)).toBeGreaterThanOrEqual(5 * 365 * 24);
+      expect(hours(ca.spec.renewBefore)).toBeLessThan(hours(ca.spec.duration));
+      expect(ca.spec.privateKey.rotationPolicy).toBe('Never');
+    });
+
+    it('syncs after the chart (webhook up) and link by link, skipping the dry run for fresh CRDs', () => {
+      expect([wave(selfSigned), wave(ca), wave(caIssuer)]).toEqual([PKI_WAVES.selfSignedIssuer, PKI_WAVES.caCertificate, PKI_WAVES.caIssuer]);
+      expect(wave(selfSigned)).toBeGreaterThan(0);
+      expect(wave(ca)).toBeGreaterThan(wave(selfSigned));
+      expect(wave(caIssuer)).toBeGreaterThan(wave(ca));
+      for (const o of [selfSigned, ca, caIssuer]) {
+        expect(o.metadata.annotations[ANNOTATIONS.syncOptions]).toContain('SkipDryRunOnMissingResource=true');
+      }
+    });
+
+    it('does not create the wildcard certificate (the gateway does)', () => {
+      const certs = (site.resources.get('cert-manager') ?? []).filter((o) => o.kind === 'Certificate');
+      expect(certs.map((o) => o.metadata.name)).toEqual([SITE_CA.certificate]);
+    });
+  });
+});
+
+describe('Vault', () => {
+  const v = component(site, 'vault');
+  const values = v.values as Record<string, any>;
+
+  it('is pinned, critical, generated by the layer-01 ApplicationSet, with the Service VAULT_SERVICE', () => {
+    expect(v.source).toEqual({ type: 'helm', repoURL: 'https://helm.releases.hashicorp.com', chart: 'vault', version: '0.34.1' });
+    expect(v.source).toEqual(VAULT_CHART);
+    expect([v.layer, v.targetNamespace, v.tier]).toEqual(['01-services', VAULT_NAMESPACE, 'critical']);
+    expect(VAULT_SERVICE.namespace).toBe(VAULT_NAMESPACE);
+    // The chart names its API Service after the release when the release name contains "vault".
+    expect(v.releaseName).toBe(VAULT_SERVICE.name);
+    expect(v.releaseName).toContain('vault');
+    expect(elements(site, 'edge-idp-services').map((e) => e.name)).toContain('vault');
+    // The gateway reaches the UI on the plain in-cluster listener through the chart's UI Service.
+    expect(v.ui).toEqual([{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT }]);
+    expect(values.ui).toMatchObject({ enabled: true, targetPort: VAULT_GATEWAY_PORT, externalPort: VAULT_GATEWAY_PORT });
+    expect(values.server.ha.raft.config).toMatch(new RegExp(`address = "\\[::\\]:${VAULT_GATEWAY_PORT}"\\s+tls_disable = true`));
+  });
+
+  it('runs one raft replica, without a PodDisruptionBudget that would block every drain', () => {
+    expect(values.server.ha).toMatchObject({ enabled: true, replicas: 1, raft: { enabled: true }, disruptionBudget: { enabled: false } });
+    expect(v.parts.find((p) => p.name === 'server')).toMatchObject({ kind: 'StatefulSet', replicas: 1, keyPaths: { replicas: ['server', 'ha', 'replicas'] } });
+    expect(values.server.ha.raft.config).toMatch(/storage "raft"/);
+    expect(values.server.dataStorage).toMatchObject({ enabled: true, size: '2Gi' });
+    expect(values.server.updateStrategyType).toBe('RollingUpdate');
+  });
+
+  it('serves TLS from the site CA', () => {
+    expect(values.global.tlsDisable).toBe(false);
+    const config: string = values.server.ha.raft.config;
+    expect(config).toContain(`tls_cert_file = "${VAULT_TLS.mountPath}/tls.crt"`);
+    expect(config).toContain(`tls_key_file = "${VAULT_TLS.mountPath}/tls.key"`);
+    // Only the gateway's listener is plain; the API listener on 8200 is TLS.
+    expect(config.match(/tls_disable = true/g)).toHaveLength(1);
+    expect(config).toMatch(/address = "\[::\]:8200"\s+cluster_address[^}]*tls_cert_file/);
+    expect(values.server.volumes).toEqual([{ name: 'vault-tls', secret: { secretName: VAULT_TLS.secretName, defaultMode: 0o440 } }]);
+    expect(values.server.volumeMounts).toEqual([{ name: 'vault-tls', mountPath: VAULT_TLS.mountPath, readOnly: true }]);
+
+    const cert = resource(site, 'vault', 'Certificate', VAULT_TLS.certificate);
+    expect(cert.metadata.namespace).toBe(VAULT_NAMESPACE);
+    expect(cert.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: CA_ISSUER });
+    expect(cert.spec.secretName).toBe(VAULT_TLS.secretName);
+    expect(cert.spec.dnsNames).toContain(`${VAULT_SERVICE.name}.${VAULT_SERVICE.namespace}.svc`);
+    expect(cert.spec.ipAddresses).toEqual(['127.0.0.1']);
+    // Before the chart, so the pod never waits for its Secret; cert-manager (root, wave 5) is long up.
+    expect(wave(cert)).toBeLessThan(0);
+    expect(cert.metadata.annotations[ANNOTATIONS.syncOptions]).toContain('SkipDryRunOnMissingResource=true');
+  });
+
+  it('turns the injector off', () => {
+    expect(values.injector).toEqual({ enabled: false });
+    expect(v.parts.map((p) => p.name)).not.toContain('injector');
+  });
+
+  it('puts the server\'s tier settings and resources at its keys', () => {
+    expectPartsInValues(v);
+    expect(values.server.priorityClassName).toBe('edge-idp-critical');
+    expect(values.server.tolerations).toEqual(schedulingFor('critical').tolerations);
+    expect(values.server.affinity).toEqual(schedulingFor('critical').affinity);
+  });
+
+  it('writes the unsealer\'s and configurer\'s tier settings into their own manifests', () => {
+    const unsealerPart = v.parts.find((p) => p.name === 'unsealer')!;
+    const configurerPart = v.parts.find((p) => p.name === 'configurer')!;
+    for (const p of [unsealerPart, configurerPart]) {
+      expect(Object.values(p.keyPaths).every((k) => k === null), p.name).toBe(true);
+      expect(p.note).toBeTruthy();
+    }
+    const unsealer = resource(site, 'vault', 'Deployment', 'vault-unsealer');
+    expectOwnPod(unsealerPart, unsealer.spec.template.spec);
+    const configurer = resource(site, 'vault', 'Job', 'vault-configurer');
+    expectOwnPod(configurerPart, configurer.spec.template.spec);
+  });
+
+  describe('unseal after an unattended restart', () => {
+    const unsealer = resource(site, 'vault', 'Deployment', 'vault-unsealer');
+    const container = unsealer.spec.template.spec.containers[0];
+
+    it('runs a pinned unsealer that initialises once and keeps the key in a cluster Secret', () => {
+      expect(container.image).toBe(BANK_VAULTS_IMAGE);
+      expect(container.image).toMatch(/:v\d+\.\d+\.\d+$/);
+      expect(container.args).toEqual(
+        expect.arrayContaining(['unseal', '--init', '--mode=k8s', `--k8s-secret-namespace=${VAULT_NAMESPACE}`, `--k8s-secret-name=${VAULT_UNSEAL_SECRET}`]),
+      );
+      expect(container.env).toContainEqual({ name: 'VAULT_ADDR', value: `https://${VAULT_SERVICE.name}.${VAULT_SERVICE.namespace}.svc:${VAULT_SERVICE.port}` });
+      // Two unsealers at once could both initialise a fresh Vault.
+      expect(unsealer.spec.replicas).toBe(1);
+      expect(unsealer.spec.strategy).toEqual({ type: 'Recreate' });
+    });
+
+    it('may read and update only the unseal Secret', () => {
+      const role = resource(site, 'vault', 'Role', 'vault-unsealer');
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['get', 'update'] },
+      ]);
+      const binding = resource(site, 'vault', 'RoleBinding', 'vault-unsealer');
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'vault-unsealer', namespace: VAULT_NAMESPACE }]);
+    });
+
+    it('puts no Secret, unseal key or token in git', () => {
+      const objects = site.resources.get('vault') ?? [];
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+      const text = JSON.stringify([objects, v.values]);
+      expect(text).not.toMatch(/hvs\.[A-Za-z0-9]{20,}|s\.[A-Za-z0-9]{24}/);
+      expect(text).not.toMatch(/unseal_keys|root_token/);
+    });
+
+    it('is never pruned, so the namespace holding the only key copy stays', () => {
+      expect(v.sync.prune).toBe(false);
+      const ns = (component(site, 'namespaces') as Namespaces).namespaces.find((n) => n.name === VAULT_NAMESPACE);
+      expect(ns?.protected).toBe(true);
+    });
+  });
+
+  describe('the liveness probe', () => {
+    it('is an exec probe that gives a sealed Vault time (no crash loop)', () => {
+      expect(values.server.livenessProbe).toMatchObject({ enabled: true, execCommand: ['/bin/sh', '-c', VAULT_LIVENESS_SCRIPT] });
+      expect(values.server.livenessProbe.initialDelaySeconds).toBeGreaterThanOrEqual(30);
+    });
+
+    // Runs the real script under /bin/sh with stub `vault`, `pidof` and `kill` commands.
+    const sh = existsSync('/bin/sh');
+    describe.skipIf(!sh)('run under /bin/sh', () => {
+      function harness(statusCode: number) {
+        const dir = mkdtempSync(join(tmpdir(), 'vault-liveness-'));
+        const bin = join(dir, 'bin');
+        execFileSync('mkdir', ['-p', bin]);
+        const log = join(dir, 'kill.log');
+        const stub = (name: string, body: string) => {
+          writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+          chmodSync(join(bin, name), 0o755);
+        };
+        stub('vault', `exit ${statusCode}`);
+        stub('pidof', 'echo 4242');
+        stub('kill', `echo "$@" >> ${log}`);
+        const crt = join(dir, 'tls.crt');
+        writeFileSync(crt, 'cert-1');
+        const script = VAULT_LIVENESS_SCRIPT.replaceAll(`${VAULT_TLS.mountPath}/tls.crt`, crt).replaceAll('/tmp/tls-loaded.sha256', join(dir, 'seen'));
+        // `kill` is a shell builtin: route it to the stub so the signal is recorded, not sent.
+        const run = (): number => {
+          try {
+            execFileSync('/bin/sh', ['-c', `kill() { "${bin}/kill" "$@"; }\n${script}`], { env: { PATH: `${bin}:/usr/bin:/bin` }, stdio: 'pipe' });
+            return 0;
+          } catch (e) {
+            return (e as { status: number }).status;
+          }
+        };
+        const kills = (): string[] => (existsSync(log) ? execFileSync('cat', [log], { encoding: 'utf8' }).trim().split('\n') : []);
+        return { dir, crt, run, kills, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+      }
+
+      it('passes when Vault is sealed or not initialised (status 2) and when unsealed (0)', () => {
+        for (const code of [0, 2]) {
+          const h = harness(code);
+          try {
+            expect(h.run(), `vault status exit ${code}`).toBe(0);
+          } finally {
+            h.cleanup();
+          }
+        }
+      });
+
+      it('fails only when Vault does not answer (status 1)', () => {
+        const h = harness(1);
+        try {
+          expect(h.run()).toBe(1);
+          expect(h.kills()).toEqual([]);
+        } finally {
+          h.cleanup();
+        }
+      });
+
+      it('makes Vault reload its certificate once after start and after each renewal', () => {
+        const h = harness(2);
+        try {
+          h.run();
+          expect(h.kills()).toEqual(['-HUP 4242']);
+          h.run();
+          expect(h.kills()).toEqual(['-HUP 4242']);
+          writeFileSync(h.crt, 'cert-2');
+          h.run();
+          h.run();
+          expect(h.kills()).toEqual(['-HUP 4242', '-HUP 4242']);
+        } finally {
+          h.cleanup();
+        }
+      });
+    });
+  });
+
+  describe('configuration as code', () => {
+    const job = resource(site, 'vault', 'Job', 'vault-configurer');
+    const cm = resource(site, 'vault', 'ConfigMap', 'vault-configurer');
+
+    it('runs after each sync, once Vault is healthy', () => {
+      expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+      expect(job.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['configure', '--once', '--fatal']));
+    });
+
+    it('lets External Secrets log in with its own ServiceAccount and audience, read-only', () => {
+      const cfg = parseYaml(cm.data['vault-config.yml']);
+      const k8s = cfg.auth.find((a: any) => a.type === 'kubernetes');
+      expect(k8s.config).toEqual({ kubernetes_host: 'https://kubernetes.default.svc' });
+      expect(k8s.roles).toEqual([
+        {
+          name: EXTERNAL_SECRETS_VAULT_ROLE.name,
+          bound_service_account_names: [EXTERNAL_SECRETS_VAULT_ROLE.serviceAccount],
+          bound_service_account_namespaces: [EXTERNAL_SECRETS_VAULT_ROLE.namespace],
+          audience: EXTERNAL_SECRETS_VAULT_ROLE.audience,
+          policies: [EXTERNAL_SECRETS_VAULT_ROLE.policy.name],
+          ttl: '1h',
+        },
+      ]);
+      const policy = cfg.policies.find((p: any) => p.name === EXTERNAL_SECRETS_VAULT_ROLE.policy.name);
+      expect(policy.rules).toMatch(/capabilities = \["read"\]/);
+      expect(policy.rules).not.toMatch(/create|update|delete/);
+      expect(cfg.secrets).toEqual([expect.objectContaining({ path: 'secret', type: 'kv', options: { version: 2 } })]);
+    });
+
+    it('grants no role when External Secrets is disabled', async () => {
+      const noEso = await buildTestSite((cfg) => {
+        cfg.components['external-secrets'] = { enabled: false };
+        cfg.components.grafana = { enabled: false }; // reads its credentials through External Secrets
+      });
+      const cfg = parseYaml(resource(noEso, 'vault', 'ConfigMap', 'vault-configurer').data['vault-config.yml']);
+      expect(cfg.auth[0].roles).toEqual([]);
+      expect(cfg.policies).toEqual([]);
+    });
+  });
+
+  it('refuses to build without cert-manager, naming the fix', async () => {
+    const err = await buildTestSite((cfg) => {
+      cfg.components['cert-manager'] = { enabled: false };
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      { path: 'components.vault.enabled', message: expect.stringMatching(/enable components\.cert-manager, or disable vault/) },
+    ]);
+  });
+
+  it('takes its storage settings from the config', async () => {
+    const b = await buildTestSite((cfg) => {
+      cfg.components.vault = { storageSize: '5Gi', storageClass: 'local-path', serviceMonitor: false };
+    });
+    const vals = component(b, 'vault').values as Record<string, any>;
+    expect(vals.server.dataStorage).toMatchObject({ size: '5Gi', storageClass: 'local-path' });
+    expect(vals.serverTelemetry.serviceMonitor.enabled).toBe(false);
+  });
+
+  it('disabling it removes the component, its Application element, its namespace and the Vault store', async () => {
+    const b = await buildTestSite((cfg) => {
+      cfg.components.vault = { enabled: false };
+      cfg.components.grafana = { enabled: false }; // reads its credentials from Vault
+    });
+    expect(b.components.map((c) => c.componentName)).not.toContain('vault');
+    expect(elements(b, 'edge-idp-services').map((e) => e.name)).not.toContain('vault');
+    expect(namespaceNames(b)).not.toContain(VAULT_NAMESPACE);
+    expect([...b.files.keys()].filter((f) => f.includes('/01-services/vault/'))).toEqual([]);
+    // What depended on it goes too; what it depended on stays.
+    expect((b.resources.get('external-secrets') ?? []).map((o) => o.kind)).not.toContain('ClusterSecretStore');
+    expect(b.components.map((c) => c.componentName)).toContain('cert-manager');
+    // And it was there before.
+    expect(namespaceNames(site)).toContain(VAULT_NAMESPACE);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Upstream truth: chart values, values schemas, CRDs.
+
+describe.skipIf(!upstream)('against upstream chart data', () => {
+  it.each(['cert-manager', 'vault'])('%s: every values key exists in the chart', (name) => {
+    const c = component(site, name);
+    expect(c.upstreamValues).toBe(name);
+    const defaults = upstreamValues(upstream!, name);
+    expect(defaults, `no ${name}.values.yaml under ${upstream}`).toBeDefined();
+    const schema = upstreamValuesSchema(upstream!, name);
+    expect(
+      unknownValueKeys(c.values, defaults, {
+        
+        schemaDeclares: (p) => schemaDeclaresPath(schema, p),
+      }),
+    ).toEqual([]);
+  });
+
+  it.each(['cert-manager', 'vault'])('%s: values pass the chart values.schema.json', (name) => {
+    const schema = upstreamValuesSchema(upstream!, name);
+    expect(schema, `${name} ships a values schema`).toBeDefined();
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const { $schema: _s, ...rest } = schema!;
+    const validate = ajv.compile(rest);
+    const merged = mergeValues(upstreamValues(upstream!, name)!, component(site, name).values);
+    expect(validate(merged) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('cert-manager: its schema really rejects a per-part priorityClassName (why every part uses global.)', () => {
+    const schema = upstreamValuesSchema(upstream!, 'cert-manager')!;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const { $schema: _s, ...rest } = schema;
+    const validate = ajv.compile(rest);
+    const merged = mergeValues(upstreamValues(upstream!, 'cert-manager')!, { webhook: { priorityClassName: 'x' } });
+    expect(validate(merged)).toBe(false);
+  });
+
+  it('vault: the image the chart runs is pinned, and the liveness probe is off by default (we turn it on, safely)', () => {
+    const defaults = upstreamValues(upstream!, 'vault') as Record<string, any>;
+    expect(isPinnedImage(`${defaults.server.image.repository}:${defaults.server.image.tag}`)).toBe(true);
+    expect(defaults.server.livenessProbe.enabled).toBe(false);
+    expect(defaults.server.ha.disruptionBudget.enabled).toBe(true);
+  });
+
+  describe('PKI objects against the cert-manager CRDs (unknown fields rejected)', () => {
+    const crds = upstreamCrds(upstream ?? '');
+    const objects: KubeObject[] = [...(site.resources.get('cert-manager') ?? []), ...(site.resources.get('vault') ?? [])].filter((o) =>
+      o.apiVersion.startsWith('cert-manager.io/'),
+    );
+
+    it('has the objects to check', () => {
+      expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+        `Certificate/${SITE_CA.certificate}`,
+        `Certificate/${VAULT_TLS.certificate}`,
+        `ClusterIssuer/${CA_ISSUER}`,
+        `ClusterIssuer/${SELF_SIGNED_ISSUER}`,
+      ]);
+    });
+
+    it.each(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o] as const))('%s validates', (_n, o) => {
+      const crd = crds.get(`${o.apiVersion}/${o.kind}`);
+      expect(crd, `upstream CRD for ${o.apiVersion}/${o.kind}`).toBeDefined();
+      const validate = crdValidator(crd!);
+      expect(validate(o) ? [] : validate.errors).toEqual([]);
+    });
+
+    it('the strict schema catches a misspelt field', () => {
+      const ca = resource(site, 'cert-manager', 'Certificate', SITE_CA.certificate);
+      const validate = crdValidator(crds.get('cert-manager.io/v1/Certificate')!);
+      expect(validate({ ...ca, spec: { ...ca.spec, renewbefore: '720h' } })).toBe(false);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real helm on unpacked charts: the keys reach every pod, and the names are right.
+
+const chartsDir = process.env[CHARTS_DIR_ENV_VAR];
+const CHARTS = [CERT_MANAGER_CHART, VAULT_CHART];
+const haveCharts =
+  !!chartsDir && CHARTS.every((c) => existsSync(join(chartsDir, `${c.chart}-${c.version}`)) || existsSync(join(chartsDir, c.chart)));
+if (!haveCharts) {
+  console.warn(
+    `[pki] rendered checks skipped: set ${CHARTS_DIR_ENV_VAR} to a directory with ${CHARTS.map((c) => `${c.chart}-${c.version}/`).join(', ')} (helm pull --untar) to run them`,
+  );
+}
+
+async function render(helm: Parameters<typeof renderChart>[0]['helm'], c: PlatformComponent): Promise<K8sObject[]> {
+  if (c.source?.type !== 'helm') throw new Error(`${c.componentName} is not a Helm component`);
+  return renderChart({
+    helm,
+    chart: c.source,
+    chartsDir: chartsDir!,
+    releaseName: c.releaseName,
+    namespace: c.targetNamespace,
+    kubeVersion: '1.33.0',
+    values: c.values,
+    apiVersions: ['monitoring.coreos.com/v1', 'monitoring.coreos.com/v1/ServiceMonitor'],
+  });
+}
+
+function renderedSuite(helm: Parameters<typeof renderChart>[0]['helm']): void {
+  it('cert-manager: every pod template is a declared, compliant part, all in its namespace', async () => {
+    const c = component(site, 'cert-manager');
+    const objs = await render(helm, c);
+    const report = checkRendered(c, objs);
+    expect(report.misses).toEqual([]);
+    expect(report.unrenderedParts).toEqual([]);
+    // No Role/Lease in kube-system (the layer's AppProject would refuse it).
+    expect(objs.filter((o) => o.metadata?.namespace && o.metadata.namespace !== CERT_MANAGER_NAMESPACE).map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([]);
+    const controller = objs.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'cert-manager') as Record<string, any>;
+    expect(controller.spec.template.spec.containers[0].args).toContain('--enable-gateway-api');
+    expect(objs.filter((o) => o.kind === 'CustomResourceDefinition').length).toBeGreaterThanOrEqual(6);
+    expect(objs.some((o) => o.kind === 'ServiceMonitor')).toBe(true);
+  });
+
+  it('vault: chart pods and our own pods are declared, compliant parts', async () => {
+    const v = component(site, 'vault');
+    const objs = [...(await render(helm, v)), ...((site.resources.get('vault') ?? []) as unknown as K8sObject[])];
+    const report = checkRendered(v, objs);
+    expect(report.misses).toEqual([]);
+    expect(report.unrenderedParts).toEqual([]);
+  });
+
+  it('vault: the API Service is VAULT_SERVICE, the probe is exec, no injector, no PDB', async () => {
+    const objs = await render(helm, component(site, 'vault'));
+    const svc = objs.find((o) => o.kind === 'Service' && o.metadata?.name === VAULT_SERVICE.name) as Record<string, any> | undefined;
+    expect(svc?.spec.ports.map((p: { port: number }) => p.port)).toContain(VAULT_SERVICE.port);
+    // A sealed pod must stay reachable for the unsealer.
+    expect(svc?.spec.publishNotReadyAddresses).toBe(true);
+    const sts = objs.find((o) => o.kind === 'StatefulSet') as Record<string, any>;
+    const ct = sts.spec.template.spec.containers[0];
+    expect(ct.livenessProbe.exec.command).toEqual(['/bin/sh', '-c', VAULT_LIVENESS_SCRIPT]);
+    expect(ct.volumeMounts).toContainEqual({ name: 'vault-tls', mountPath: VAULT_TLS.mountPath, readOnly: true });
+    expect(ct.env).toContainEqual({ name: 'VAULT_ADDR', value: 'https://127.0.0.1:8200' });
+    expect(objs.map((o) => o.kind)).not.toContain('MutatingWebhookConfiguration');
+    expect(objs.map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+  });
+}
+
+if (haveCharts) describeWithHelm('rendered charts (real helm, offline charts)', renderedSuite);
+else {
+  describe.skip(`rendered charts [skipped: set ${CHARTS_DIR_ENV_VAR}]`, () => {
+    it('needs unpacked charts', () => undefined);
+  });
+}

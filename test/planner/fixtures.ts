@@ -1,0 +1,63 @@
+/** Hand-built nodes and pods for the planner tests: small numbers with known answers. */
+import type { NodeRole } from '../../platform/config/schema.js';
+import { parseCpu, parseMemory } from '../../platform/model/quantity.js';
+import { schedulingFor, TIERS, type TierName } from '../../platform/model/tiers.js';
+import { nodeFromSpec, type PlannedPod, type PlannerNode } from '../../platform/planner/index.js';
+
+/** A node as the config declares it. */
+export function node(name: string, role: NodeRole, cpu: string, memory: string): PlannerNode {
+  return nodeFromSpec({ name, role, cpu, memory });
+}
+
+/** The seed's shape: one control-plane node and two workers of the given sizes. */
+export function edgeCluster(controlPlane: { cpu: string; memory: string }, worker = { cpu: '4', memory: '8Gi' }): PlannerNode[] {
+  return [
+    node('edge-cp-1', 'control-plane', controlPlane.cpu, controlPlane.memory),
+    node('edge-w-1', 'worker', worker.cpu, worker.memory),
+    node('edge-w-2', 'worker', worker.cpu, worker.memory),
+  ];
+}
+
+/** Options of a hand-built part. */
+export interface PodOptions {
+  readonly replicas?: number;
+  readonly daemonSet?: boolean;
+  readonly nodeAgent?: boolean;
+  readonly transient?: boolean;
+  readonly nodeSelector?: Record<string, string>;
+  /** Override the tier's PriorityClass value (a site's own class). */
+  readonly priority?: number;
+  /** Override the tier's preemption policy. */
+  readonly preemptionPolicy?: PlannedPod['preemptionPolicy'];
+}
+
+/** The pods of one part, with the scheduling its tier gives it. */
+export function pods(component: string, part: string, tier: TierName, cpu: string, memory: string, options: PodOptions = {}): PlannedPod[] {
+  const scheduling = schedulingFor(tier, { nodeAgent: options.nodeAgent ?? false });
+  const template: PlannedPod = {
+    component,
+    part,
+    replica: 0,
+    tier,
+    priority: options.priority ?? TIERS[tier].value,
+    preemptionPolicy: options.preemptionPolicy ?? TIERS[tier].preemptionPolicy,
+    cpuMillicores: parseCpu(cpu),
+    memoryBytes: parseMemory(memory),
+    tolerations: scheduling.tolerations,
+    prefersWorkers: scheduling.affinity !== undefined,
+    isDaemonSet: options.daemonSet ?? false,
+    isTransient: options.transient ?? false,
+    ...(options.nodeSelector ? { nodeSelector: options.nodeSelector } : {}),
+  };
+  return Array.from({ length: options.replicas ?? 1 }, (_, replica) => ({ ...template, replica }));
+}
+
+/** Instance name → node name, for compact assertions. */
+export function whereIs(result: { placements: readonly { instance: { name: string }; node: string }[] }): Record<string, string> {
+  return Object.fromEntries(result.placements.map((p) => [p.instance.name, p.node]));
+}
+
+/** Names of unplaced pods. */
+export function names(unplaced: readonly { instance: { name: string } }[]): string[] {
+  return unplaced.map((u) => u.instance.name);
+}
