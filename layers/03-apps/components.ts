@@ -4,8 +4,7 @@ import type { PlatformComponent, PlatformContext } from '../../platform/model/co
 import type { ComponentDefinition } from '../../platform/model/definition.js';
 import { Backstage } from './backstage.js';
 import { PlatformGateway } from './gateway.js';
-import { Grafana, GRAFANA_NAMESPACE } from './grafana.js';
-import { PolicyReporter } from './policy-reporter.js';
+import { Grafana } from './grafana.js';
 import { SonarQube } from './sonarqube.js';
 
 /**
@@ -46,20 +45,6 @@ export const APPS_COMPONENTS: readonly ComponentDefinition[] = [
     create: (scope, p) => {
       requireEnabled(p, 'grafana', VAULT_CREDENTIALS, 'its admin credentials come from Vault through an ExternalSecret');
       return new Grafana(scope, 'grafana', p);
-    },
-  },
-  {
-    name: 'policy-reporter',
-    layer: '03-apps',
-    description: 'Policy Reporter UI and metrics for Kyverno policy reports.',
-    defaultEnabled: true,
-    create: (scope, p) => {
-      const has = (name: string) => p.built.some((c) => c.componentName === name);
-      return new PolicyReporter(scope, 'policy-reporter', {
-        ...p,
-        kyvernoPlugin: has('kyverno'),
-        ...(has('grafana') ? { grafanaDashboardsNamespace: GRAFANA_NAMESPACE } : {}),
-      });
     },
   },
   {

@@ -105,7 +105,9 @@ export class RootChart extends Chart {
     for (const layer of LAYERS) {
       const members = deliveries.filter((d) => d.component.layer === layer.id);
       const namespaces = [
-        ...new Set(members.flatMap((d) => [d.component.targetNamespace, ...d.component.extraNamespaces, ...d.resourceNamespaces])),
+        ...new Set(
+          members.flatMap((d) => [d.component.targetNamespace, ...d.component.extraNamespaces, ...d.component.extraDestinations, ...d.resourceNamespaces]),
+        ),
       ].sort();
       const clusterKinds = uniqueSorted(
         members.flatMap((d) => [...d.component.clusterScopedKinds, ...d.resourceKinds]),

@@ -30,4 +30,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`edge-idp plan | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 process.exitCode = await main(process.argv.slice(2));

@@ -181,6 +181,11 @@ export interface ComponentDeclaration {
    */
   readonly extraNamespaces?: readonly string[];
   /**
+   * Namespaces the chart writes objects into without owning them (e.g. dashboards into
+   * Grafana's namespace): allowed as destinations in the layer's AppProject. Default: none.
+   */
+  readonly extraDestinations?: readonly string[];
+  /**
    * Cluster-scoped kinds the chart creates, allow-listed in the layer's AppProject (the kinds
    * of the component's own extra resources are added automatically). Default: none.
    */
@@ -253,6 +258,7 @@ export class PlatformComponent extends Chart {
   readonly delivery: Delivery;
   readonly description: string;
   readonly extraNamespaces: readonly string[];
+  readonly extraDestinations: readonly string[];
   readonly clusterScopedKinds: readonly GroupKind[];
   readonly ui: readonly UiEndpoint[];
   readonly providesApiGroups: readonly string[];
@@ -280,6 +286,7 @@ export class PlatformComponent extends Chart {
     this.delivery = decl.delivery ?? { kind: 'applicationset' };
     this.description = decl.description;
     this.extraNamespaces = decl.extraNamespaces ?? [];
+    this.extraDestinations = decl.extraDestinations ?? [];
     this.clusterScopedKinds = decl.clusterScopedKinds ?? [];
     this.ui = decl.ui ?? [];
     this.providesApiGroups = decl.providesApiGroups ?? [];

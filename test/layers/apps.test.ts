@@ -79,10 +79,10 @@ function namespaces(build: SiteBuild): string[] {
 }
 
 describe('the layer-03 catalog', () => {
-  it('enables Grafana, Policy Reporter and the gateway by default, SonarQube and Backstage only on request', () => {
+  it('enables Grafana and the gateway by default, SonarQube and Backstage only on request', () => {
     const defaults = Object.fromEntries(APPS_COMPONENTS.map((d) => [d.name, d.defaultEnabled]));
-    expect(defaults).toEqual({ grafana: true, 'policy-reporter': true, sonarqube: false, backstage: false, gateway: true });
-    expect(appsOf(base).map((c) => c.componentName)).toEqual(['grafana', 'policy-reporter', 'gateway']);
+    expect(defaults).toEqual({ grafana: true, sonarqube: false, backstage: false, gateway: true });
+    expect(appsOf(base).map((c) => c.componentName)).toEqual(['grafana', 'gateway']);
     expect(appsOf(full).map((c) => c.componentName)).toEqual(APPS);
   });
 
@@ -93,7 +93,7 @@ describe('the layer-03 catalog', () => {
   });
 
   it('gives every component its own namespace in layer 03, with its tier', () => {
-    const expected = { grafana: 'important', 'policy-reporter': 'important', sonarqube: 'workloads', backstage: 'workloads', gateway: 'critical' };
+    const expected = { grafana: 'important', sonarqube: 'workloads', backstage: 'workloads', gateway: 'critical' };
     for (const c of appsOf(full)) {
       expect(c.layer).toBe('03-apps');
       expect(c.targetNamespace, c.componentName).toBe(c.componentName);
@@ -107,7 +107,7 @@ describe('charts', () => {
   const helm = () => appsOf(full).filter((c) => c.isHelm);
 
   it('pins every chart to an exact version and names its upstream data', () => {
-    expect(helm().map((c) => c.componentName)).toEqual(['grafana', 'policy-reporter', 'sonarqube', 'backstage']);
+    expect(helm().map((c) => c.componentName)).toEqual(['grafana', 'sonarqube', 'backstage']);
     for (const c of helm()) {
       expect(c.source?.type === 'helm' && c.source.version, c.componentName).toMatch(/^\d+\.\d+\.\d+$/);
       expect(c.upstreamValues, c.componentName).toBeTruthy();
@@ -240,19 +240,16 @@ describe('grafana', () => {
 });
 
 describe('cluster-scoped objects in layer 03', () => {
-  it('come only from Policy Reporter (RBAC to read reports cluster-wide), and only RBAC kinds', () => {
-    const kinds = (b: SiteBuild) => (appProject(b).spec.clusterResourceWhitelist as { kind: string }[]).map((k) => k.kind);
-    expect(kinds(full)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
-    expect(component(full, 'policy-reporter').clusterScopedKinds.map((k) => k.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
-    for (const c of appsOf(full).filter((x) => x.componentName !== 'policy-reporter')) expect(c.clusterScopedKinds, c.componentName).toEqual([]);
+  it('are none: the apps project allows no cluster-scoped kind, with every optional component on', () => {
+    expect(appProject(full).spec.clusterResourceWhitelist).toEqual([]);
+    for (const c of appsOf(full)) expect(c.clusterScopedKinds, c.componentName).toEqual([]);
   });
 
-  it('are none when Policy Reporter is off', async () => {
-    const b = await buildTestSite((cfg) => {
-      withOptional(cfg);
-      cfg.components['policy-reporter'] = { enabled: false };
-    });
-    expect(appProject(b).spec.clusterResourceWhitelist).toEqual([]);
+  it('Policy Reporter, which needs cluster-wide read RBAC, is an engine (layer 02), routed by the gateway', () => {
+    const pr = component(full, 'policy-reporter');
+    expect(pr.layer).toBe('02-engines');
+    expect(pr.clusterScopedKinds.map((k) => k.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect(uiRouteObjects(full).map((r) => r.spec.hostnames[0])).toContain(`policy-reporter.${full.config.site.domain}`);
   });
 });
 
@@ -445,7 +442,7 @@ describe('optional components', () => {
 
   it('run at the restricted Pod Security level (no privileged sysctl init container in SonarQube)', () => {
     expect(getPath(component(full, 'sonarqube').values, ['initSysctl', 'enabled'])).toBe(false);
-    for (const name of [...OPTIONAL, 'grafana', 'policy-reporter']) expect(component(full, name).podSecurity, name).toBe('restricted');
+    for (const name of [...OPTIONAL, 'grafana']) expect(component(full, name).podSecurity, name).toBe('restricted');
   });
 });
 

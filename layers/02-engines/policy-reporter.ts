@@ -48,11 +48,12 @@ export interface PolicyReporterProps extends PlatformComponentProps {
 /**
  * Policy Reporter: a UI and metrics for the PolicyReports Kyverno writes.
  *
- * It must read reports in every namespace, so the chart's ClusterRole is unavoidable; it is
- * declared in `clusterScopedKinds` (ClusterRole, ClusterRoleBinding), which the layer-03
- * AppProject then allow-lists — the one exception to "layer 03 has no cluster-scoped
- * objects", limited to RBAC kinds. The rules only read (get/list/watch) reports, Kyverno
- * policies, namespaces, and get pods/jobs.
+ * It must read reports in every namespace, so the chart's ClusterRole and ClusterRoleBinding
+ * are unavoidable (the rules only read: get/list/watch reports, Kyverno policies, namespaces;
+ * get pods/jobs). That is why it lives in layer 02-engines, next to the Kyverno whose reports it
+ * shows, and not in 03-apps: the apps project allows no cluster-scoped kind at all, and an
+ * apps project that allowed ClusterRoleBindings would let anything synced through it grant
+ * itself cluster-wide rights. Its UI is still routed by the layer-03 gateway.
  *
  * The UI has no authentication of its own (OIDC/OAuth are optional): behind the gateway it
  * shows every policy result of the site to whoever reaches `policy-reporter.<domain>`.
@@ -93,13 +94,15 @@ export class PolicyReporter extends PlatformComponent {
     const dashboards = props.grafanaDashboardsNamespace;
     super(scope, id, props, {
       description: 'Policy Reporter: UI and metrics for Kyverno policy reports',
-      layer: '03-apps',
+      layer: '02-engines',
       namespace: POLICY_REPORTER_NAMESPACE,
       tier: 'important',
       source: POLICY_REPORTER_CHART,
       upstreamValues: 'policy-reporter',
       parts,
       clusterScopedKinds: POLICY_REPORTER_CLUSTER_KINDS,
+      // The chart writes its dashboards into Grafana's namespace (owned by Grafana, layer 03).
+      ...(dashboards ? { extraDestinations: [dashboards] } : {}),
       ui: [{ subdomain: 'policy-reporter', service: POLICY_REPORTER_UI_SERVICE.name, port: POLICY_REPORTER_UI_SERVICE.port }],
       values: {
         ui: { enabled: true },
