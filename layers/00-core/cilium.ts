@@ -1,4 +1,6 @@
+import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { ConfigError } from '../../platform/config/errors.js';
 import {
   PlatformComponent,
@@ -17,6 +19,9 @@ export const CILIUM_CHART: ChartSource = {
 };
 
 export const CILIUM_NAMESPACE = 'kube-system';
+
+/** The LB IPAM pool (and its L2 announcement policy) built from `cluster.loadBalancerPool`. */
+export const LB_POOL_NAME = 'edge-idp-lan';
 
 /** Where Cilium's Gateway API and Envoy read TLS secrets from. */
 export const CILIUM_SECRETS_NAMESPACE = 'cilium-secrets';
@@ -47,6 +52,10 @@ export interface CiliumProps extends PlatformComponentProps {
  * Hubble's TLS certificates are generated in the cluster by the chart's certgen CronJob
  * (`hubble.tls.auto.method: cronJob`): the `helm` method would render new random
  * certificates on every ArgoCD refresh and never converge.
+ *
+ * LoadBalancer Services (the gateway's) get an address from `cluster.loadBalancerPool` through
+ * Cilium LB IPAM, announced on the LAN with L2 announcements (ARP): an edge site has no cloud
+ * load balancer.
  *
  * No ServiceMonitors here: the Prometheus Operator CRDs arrive in layer 01-services, after
  * this layer, so enabling them would make the first sync fail.
@@ -116,6 +125,10 @@ export class Cilium extends PlatformComponent {
         k8sServiceHost: config.cluster.apiServer.host,
         k8sServicePort: config.cluster.apiServer.port,
         kubeProxyReplacement: true,
+        // LB IPAM + L2 announcements give the gateway's LoadBalancer Service a LAN address.
+        // Every announcement lease is an API call: Cilium's docs ask for a higher client rate limit.
+        l2announcements: { enabled: true },
+        k8sClientRateLimit: { qps: 20, burst: 40 },
         rollOutCiliumPods: true,
         ipam: { mode: 'cluster-pool', operator: { clusterPoolIPv4PodCIDRList: [config.cluster.podCIDR] } },
         // The namespaces component owns (and labels) the secrets namespace.
@@ -130,6 +143,23 @@ export class Cilium extends PlatformComponent {
           ui: { enabled: true, rollOutPods: true },
         },
       },
+    });
+
+    // cilium.io kinds: the operator registers their CRDs when it starts (chart resources, wave
+    // 0), so these come one wave later and skip the dry run that would fail before that.
+    const crAnnotations = { [ANNOTATIONS.syncWave]: '1', [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' };
+    new ApiObject(this, 'lb-pool', {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumLoadBalancerIPPool',
+      metadata: { name: LB_POOL_NAME, annotations: crAnnotations },
+      spec: { blocks: [{ cidr: config.cluster.loadBalancerPool }] },
+    });
+    new ApiObject(this, 'l2-announcements', {
+      apiVersion: 'cilium.io/v2alpha1',
+      kind: 'CiliumL2AnnouncementPolicy',
+      metadata: { name: LB_POOL_NAME, annotations: crAnnotations },
+      // Any node may answer ARP for a LoadBalancer address: the lease moves when a node dies.
+      spec: { loadBalancerIPs: true },
     });
   }
 }

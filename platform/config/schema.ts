@@ -103,6 +103,10 @@ export const ClusterSchema = Type.Object(
       { additionalProperties: false, description: 'The API endpoint Cilium needs for kube-proxy replacement.' },
     ),
     podCIDR: fmt('cidr', 'Pod CIDR handed to Cilium cluster-pool IPAM.', { default: '10.42.0.0/16' }),
+    loadBalancerPool: fmt(
+      'cidr',
+      'Free addresses on the site LAN for LoadBalancer Services (the gateway takes one): Cilium LB IPAM hands them out and announces them on the LAN (L2 announcements). Must not overlap DHCP ranges or node addresses.',
+    ),
     kubernetesVersion: fmt('k8s-version', 'Kubernetes version the charts are rendered for.', {
       default: '1.33',
     }),

@@ -12,7 +12,7 @@ import type { ValidateFunction } from 'ajv';
 import { createCrdAjv, formatSchemaError, strictCrdSchema } from './crd-schema.js';
 import { isPlainObject } from '../model/values.js';
 import { isBuiltInApiVersion } from '../model/kinds.js';
-import type { CrdVersionSchema } from './upstream.js';
+import { findCrd, type CrdVersionSchema } from './upstream.js';
 
 const require = createRequire(import.meta.url);
 
@@ -49,7 +49,7 @@ export class ObjectValidator {
 
   private validateCustom(o: KubeObjectLike): string[] {
     const key = `${o.apiVersion}/${o.kind}`;
-    const crd = this.crds.get(key);
+    const crd = findCrd(this.crds, o.apiVersion, o.kind);
     if (!crd) return [`no upstream CRD for ${key}: add it to the upstream data or emit a kind that has one`];
     let v = this.crdValidators.get(key);
     if (!v) {

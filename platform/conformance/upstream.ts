@@ -66,10 +66,8 @@ export function upstreamCrds(dir: string): Map<string, CrdVersionSchema> {
           // datreeio-style extracted schema: `<kind>_<version>.schema.json`, group from the folder.
           const m = /^([a-z0-9]+)_(v[0-9a-z]+)\.schema\.json$/.exec(file);
           const schema = JSON.parse(text) as Record<string, unknown>;
-          const kindEnum = ((schema.properties as Record<string, { enum?: string[] }> | undefined)?.kind?.enum ?? [])[0];
-          if (m && kindEnum) {
-            out.set(`${group}/${m[2]}/${kindEnum}`, { group, kind: kindEnum, version: m[2]!, scope: 'Namespaced', schema });
-          }
+          // The file name gives the kind only in lower case: `findCrd` matches it case-insensitively.
+          if (m) out.set(`${group}/${m[2]}/${m[1]}`, { group, kind: m[1]!, version: m[2]!, scope: 'Namespaced', schema });
           continue;
         }
         for (const doc of parseAllDocuments(text)) {
@@ -90,6 +88,11 @@ export function upstreamCrds(dir: string): Map<string, CrdVersionSchema> {
     }
     return out;
   });
+}
+
+/** The CRD schema for an object's apiVersion and kind (exact kind, else the lower-cased one). */
+export function findCrd(crds: ReadonlyMap<string, CrdVersionSchema>, apiVersion: string, kind: string): CrdVersionSchema | undefined {
+  return crds.get(`${apiVersion}/${kind}`) ?? crds.get(`${apiVersion}/${kind.toLowerCase()}`);
 }
 
 interface CrdDocument {

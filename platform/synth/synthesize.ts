@@ -1,5 +1,4 @@
 /** The library entry points behind `edge-idp synth` and `edge-idp check`. */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildInventory, inventoryFile, inventoryYaml } from '../render/inventory.js';
 import { findHelm, HelmNotFoundError } from '../render/helm.js';
@@ -12,7 +11,7 @@ import type { ComponentDefinition } from '../model/definition.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { buildSite, type SiteBuild } from './build.js';
 import { findDrift, type Drift } from './drift.js';
-import { writeSynth, type WriteReport } from './write.js';
+import { readIfExists, writeSynth, type WriteReport } from './write.js';
 import { enforceCapacity } from './capacity.js';
 
 /** The config file name at the repository root. */
@@ -63,14 +62,6 @@ async function withRenderedCharts(build: SiteBuild, previousInventory: string | 
   return { ...build, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
 
 export interface SynthResult {
   readonly build: SiteBuild;

@@ -35,7 +35,8 @@ export async function listFiles(repoRoot: string, dir: string = SYNTH_DIR): Prom
   return out.sort();
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
+/** A file's text, or `undefined` when it does not exist. */
+export async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
