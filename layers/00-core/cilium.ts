@@ -98,7 +98,14 @@ export class Cilium extends PlatformComponent {
         kind: 'CronJob',
         path: ['certgen'],
         resources: resources('10m', '32Mi', '64Mi'),
-        note: 'Renews the Hubble TLS certificates (also runs once as a Job at install).',
+        note: 'Renews the Hubble TLS certificates.',
+      },
+      {
+        name: 'hubble-generate-certs',
+        kind: 'Job',
+        path: ['certgen'],
+        resources: resources('10m', '32Mi', '64Mi'),
+        note: 'Generates the Hubble TLS certificates once at install; same `certgen` keys as the CronJob.',
       },
     ];
     super(scope, id, props, {

@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { PROMETHEUS_OPERATOR_VERSION } from './prometheus-operator-crds.js';
 import { ConfigError } from '../../platform/config/errors.js';
 import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
 import {
@@ -236,6 +237,8 @@ export class PrometheusStack extends PlatformComponent {
       // node-exporter uses hostNetwork, hostPID and hostPath mounts of / , /proc and /sys.
       podSecurity: 'privileged',
       source: PROMETHEUS_STACK_CHART,
+      // The operator injects the config reloader into Prometheus and Alertmanager pods.
+      runtimeImages: [`quay.io/prometheus-operator/prometheus-config-reloader:${PROMETHEUS_OPERATOR_VERSION}`],
       upstreamValues: 'kube-prometheus-stack',
       valuesAllowances: { freeForm: PROMETHEUS_STACK_FREE_FORM_PATHS, undeclared: PROMETHEUS_STACK_EXTRA_KEYS },
       parts,

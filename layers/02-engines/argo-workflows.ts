@@ -19,6 +19,9 @@ export const ARGO_WORKFLOWS_CHART: ChartSource = {
 
 export const ARGO_WORKFLOWS_NAMESPACE = 'argo-workflows';
 
+/** The chart's appVersion: the controller starts every workflow pod with this executor tag. */
+export const ARGO_WORKFLOWS_APP_VERSION = 'v4.0.6';
+
 /** The Argo Server (UI and API) service: plain HTTP (`server.secure: false`), TLS ends at the gateway. */
 export const ARGO_WORKFLOWS_SERVER_SERVICE = { name: 'argo-workflows-server', port: 2746 } as const;
 
@@ -107,6 +110,8 @@ export class ArgoWorkflows extends PlatformComponent {
       namespace: ARGO_WORKFLOWS_NAMESPACE,
       tier: 'important',
       source: ARGO_WORKFLOWS_CHART,
+      // The executor (init/wait containers of every workflow pod) is named only in the controller's config.
+      runtimeImages: [`quay.io/argoproj/argoexec:${ARGO_WORKFLOWS_APP_VERSION}`],
       upstreamValues: 'argo-workflows',
       valuesAllowances: { freeForm: ARGO_WORKFLOWS_FREE_FORM_PATHS },
       parts,

@@ -206,6 +206,12 @@ export interface ComponentDeclaration {
    */
   readonly capabilityGatedApiGroups?: readonly string[];
   /**
+   * Images the component's pods start at run time that no pod template names (an executor a
+   * controller launches, a sidecar an operator injects): the air-gap inventory lists them,
+   * since rendering cannot find them. Default: none.
+   */
+  readonly runtimeImages?: readonly string[];
+  /**
    * What the values key check (DESIGN decision 8) must accept beyond the chart's values.yaml,
    * each entry with its reason: `freeForm` maps the chart passes through verbatim (their inner
    * keys are not the chart's), `undeclared` keys the templates read but values.yaml only
@@ -263,6 +269,7 @@ export class PlatformComponent extends Chart {
   readonly ui: readonly UiEndpoint[];
   readonly providesApiGroups: readonly string[];
   readonly capabilityGatedApiGroups: readonly string[];
+  readonly runtimeImages: readonly string[];
   readonly valuesAllowances: { readonly freeForm: readonly ValuesAllowance[]; readonly undeclared: readonly ValuesAllowance[] };
   readonly parts: readonly ResolvedPodPart[];
   private readonly baseValues: Record<string, unknown>;
@@ -291,6 +298,7 @@ export class PlatformComponent extends Chart {
     this.ui = decl.ui ?? [];
     this.providesApiGroups = decl.providesApiGroups ?? [];
     this.capabilityGatedApiGroups = decl.capabilityGatedApiGroups ?? [];
+    this.runtimeImages = decl.runtimeImages ?? [];
     this.valuesAllowances = { freeForm: decl.valuesAllowances?.freeForm ?? [], undeclared: decl.valuesAllowances?.undeclared ?? [] };
     this.baseValues = decl.values ?? {};
     this.parts = (decl.parts ?? []).map((p) => resolvePart(p, decl.tier));
@@ -363,6 +371,15 @@ function applyPartValues(values: Record<string, unknown>, part: ResolvedPodPart)
   if (k.resources) setPath(values, k.resources, structuredClone(part.resources));
   for (const c of part.extraContainers ?? []) setPath(values, c.resourcesKey, structuredClone(c.resources));
   if (k.replicas && part.kind !== 'DaemonSet') setPath(values, k.replicas, part.replicas);
+}
+
+/**
+ * A part that runs at the cluster's default PriorityClass by design: its chart has no key for
+ * the class (said in its `note`), and that is acceptable only for run-to-completion hooks or a
+ * workloads-tier part (the default class is the workloads tier's).
+ */
+export function acceptsDefaultPriorityClass(part: ResolvedPodPart): boolean {
+  return part.keyPaths.priorityClassName === null && !!part.note && (part.kind === 'Job' || part.kind === 'CronJob' || part.tier === 'workloads');
 }
 
 /** Shorthand for a resource spec: requests and a memory limit. */

@@ -6,7 +6,7 @@
  *
  * Pure functions over parsed objects: no I/O, deterministic output (sorted, no timestamps).
  */
-import type { GroupKind, ResolvedPodPart } from '../model/component.js';
+import { acceptsDefaultPriorityClass, type GroupKind, type ResolvedPodPart } from '../model/component.js';
 import { CLUSTER_SCOPED_KINDS } from '../model/kinds.js';
 import { schedulingFor, type TierName, type Toleration } from '../model/tiers.js';
 import { getPath, isPlainObject, type ValuesPath } from '../model/values.js';
@@ -108,6 +108,11 @@ export interface CheckableComponent {
   readonly values?: Readonly<Record<string, unknown>>;
   /** Cluster-scoped kinds the chart creates beyond the platform's list (`model/kinds.ts`). */
   readonly clusterScopedKinds?: readonly GroupKind[];
+  /** Helm release name: `<release>-<part>` names a part's workload exactly. Default: unknown. */
+  readonly releaseName?: string;
+  /** Other namespaces the component legitimately writes into (its extra and destination namespaces). Default: none. */
+  readonly extraNamespaces?: readonly string[];
+  readonly extraDestinations?: readonly string[];
 }
 
 /** Options of {@link checkRendered}. */
@@ -209,14 +214,17 @@ export function checkRendered(
     ...(opts.clusterScopedKinds ?? []),
   ]);
   const templates = findPodTemplates(objects);
-  const matches = matchParts(templates, component.parts);
+  // Parts that are the component's own manifests are not in the chart: nothing to match.
+  const chartParts = component.parts.filter((p) => !p.manifest);
+  const matches = matchParts(templates, chartParts, component.releaseName);
+  const allowedNamespaces = new Set([component.targetNamespace, ...(component.extraNamespaces ?? []), ...(component.extraDestinations ?? [])]);
   const templateObjects = new Set<K8sObject>(templates.map((t) => t.object));
   const ctx: MissContext = { component };
 
   const workloads: PodTemplateReport[] = templates.map((t, i) => {
     const part = matches[i] ?? null;
     const misses = checkTemplate(ctx, t, part);
-    if (t.namespace !== undefined && t.namespace !== component.targetNamespace) {
+    if (t.namespace !== undefined && !allowedNamespaces.has(t.namespace)) {
       misses.unshift(namespaceMiss(component, t.ref, t.namespace, part?.name ?? null));
     }
     const sorted = sortMisses(misses);
@@ -236,13 +244,13 @@ export function checkRendered(
   for (const o of objects) {
     if (templateObjects.has(o) || clusterScoped.has(o.kind)) continue;
     const ns = o.metadata?.namespace;
-    if (typeof ns === 'string' && ns !== component.targetNamespace) {
+    if (typeof ns === 'string' && !allowedNamespaces.has(ns)) {
       otherMisses.push(namespaceMiss(component, `${o.kind}/${o.metadata?.name ?? '<unnamed>'}`, ns, null));
     }
   }
 
   const matched = new Set(matches.filter((p): p is ResolvedPodPart => p !== undefined).map((p) => p.name));
-  const unrenderedParts = component.parts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareStrings);
+  const unrenderedParts = chartParts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareStrings);
   const misses = sortMisses([...workloads.flatMap((w) => w.misses), ...otherMisses]);
   return {
     component: component.componentName,
@@ -297,9 +305,15 @@ function containersOf(spec: Readonly<Record<string, unknown>>, withEphemeral: bo
 }
 
 /** Pairs each template with a declared part (or `undefined`), by index. */
-function matchParts(templates: readonly PodTemplate[], parts: readonly ResolvedPodPart[]): (ResolvedPodPart | undefined)[] {
+function matchParts(templates: readonly PodTemplate[], parts: readonly ResolvedPodPart[], release?: string): (ResolvedPodPart | undefined)[] {
   const result: (ResolvedPodPart | undefined)[] = templates.map((t) => {
     const name = t.name.toLowerCase();
+    // An exact name first: `<part>` or `<release>-<part>` (so `policy-reporter-ui` is the `ui` part,
+    // not the `policy-reporter` part whose name it also contains).
+    const exact = parts.find(
+      (p) => p.kind === t.kind && (name === p.name.toLowerCase() || (release !== undefined && name === `${release}-${p.name}`.toLowerCase())),
+    );
+    if (exact) return exact;
     let best: ResolvedPodPart | undefined;
     for (const p of parts) {
       if (p.kind !== t.kind || !name.includes(p.name.toLowerCase())) continue;
@@ -344,9 +358,10 @@ function checkTemplate(ctx: MissContext, t: PodTemplate, part: ResolvedPodPart |
     });
   }
 
-  // priorityClassName
+  // priorityClassName (a documented default-class part runs unset: see acceptsDefaultPriorityClass)
   const pcn = t.spec.priorityClassName;
-  if (pcn !== expected.priorityClassName) {
+  const defaultClassOk = part !== null && acceptsDefaultPriorityClass(part) && (pcn === undefined || pcn === '');
+  if (pcn !== expected.priorityClassName && !defaultClassOk) {
     const actual = typeof pcn === 'string' && pcn ? `'${pcn}'` : 'not set';
     misses.push(
       withFix(ctx, {

@@ -193,12 +193,36 @@ export function resourceImages(build: InventoryInput): string[] {
   return collectImages(objects);
 }
 
-/** Assembles a document: charts and git sources fresh, images from `renderedFrom` plus the extra resources, staleness computed. */
+/**
+ * Images the components declare they start at run time without naming them in a pod template
+ * (an executor a controller launches, a sidecar an operator injects): no render can find them.
+ */
+export function runtimeImages(build: InventoryInput): string[] {
+  return sortedUnique(build.components.flatMap((c) => c.runtimeImages ?? []));
+}
+
+/**
+ * A fully qualified image reference, as a mirror needs it: a reference without a registry host
+ * means Docker Hub (`hashicorp/vault:2.0.4` → `docker.io/hashicorp/vault:2.0.4`, and an
+ * official image `redis:8` → `docker.io/library/redis:8`), exactly as the container runtime
+ * resolves it.
+ */
+export function qualifyImage(ref: string): string {
+  const first = ref.split('/')[0]!;
+  const hasRegistry = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) return ref;
+  return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+}
+
+/** Assembles a document: charts and git sources fresh, images from `renderedFrom` plus the extra resources and runtime images, staleness computed. */
 function assemble(build: InventoryInput, renderedFrom: RenderedFrom | undefined, carriedImages?: readonly string[]): InventoryDoc {
-  const images = sortedUnique([
-    ...(carriedImages ?? Object.values(renderedFrom?.components ?? {}).flatMap((c) => c.images)),
-    ...resourceImages(build),
-  ]);
+  const images = sortedUnique(
+    [
+      ...(carriedImages ?? Object.values(renderedFrom?.components ?? {}).flatMap((c) => c.images)),
+      ...resourceImages(build),
+      ...runtimeImages(build),
+    ].map(qualifyImage),
+  );
   const reason = staleReason(build, renderedFrom);
   return {
     charts: chartInventory(build),

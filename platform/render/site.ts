@@ -35,6 +35,8 @@ export interface SiteComponent extends CheckableComponent {
   readonly source: ComponentSource | undefined;
   /** The generated values (tier settings applied), exactly what `values.yaml` holds. */
   readonly values: Readonly<Record<string, unknown>>;
+  /** Images its pods start at run time that no pod template names. Default: none. */
+  readonly runtimeImages?: readonly string[];
 }
 
 /** What rendering needs of a site; a `SiteBuild` fits as is. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TIERS, TIER_LIST, TOLERATE_EVERYTHING, PREFER_WORKERS_AFFINITY, schedulingFor, compareTiers } from '../../platform/model/tiers.js';
 import { REQUIRED_NAMESPACE_LABELS, POD_SECURITY_LABELS, LABELS } from '../../platform/model/labels.js';
 import { getPath } from '../../platform/model/values.js';
+import { acceptsDefaultPriorityClass } from '../../platform/model/component.js';
 import { buildAllEnabled } from '../helpers/all-enabled.js';
 import { buildTestSite } from '../helpers/site.js';
 
@@ -62,8 +63,7 @@ describe('every pod-bearing part of every component carries its tier', async () 
     if (k.priorityClassName === null) {
       // Only where the chart has no key, said in a note, and only for parts the cluster default
       // (the workloads class) suits: run-to-completion hooks, or a workloads-tier part.
-      expect(p.note, 'a part without a priorityClassName key must say why').toBeTruthy();
-      expect(p.kind === 'Job' || p.kind === 'CronJob' || c.tier === 'workloads', 'only hooks or workloads-tier parts may go without').toBe(true);
+      expect(acceptsDefaultPriorityClass(p), 'only hooks or workloads-tier parts, with a note, may go without').toBe(true);
     } else {
       expect(getPath(values, k.priorityClassName)).toBe(tier.priorityClassName);
     }

@@ -368,3 +368,14 @@ describeWithHelm('inventory from real renders of the fixture charts', (helm) => 
     expect(doc.staleReason).toContain('missing (not-there@0.0.1) inputs changed');
   });
 });
+
+describe('image references for a mirror', () => {
+  it('are fully qualified the way the runtime resolves them', async () => {
+    const { qualifyImage } = await import('../../platform/render/inventory.js');
+    expect(qualifyImage('hashicorp/vault:2.0.4')).toBe('docker.io/hashicorp/vault:2.0.4');
+    expect(qualifyImage('redis:8.2.3-alpine')).toBe('docker.io/library/redis:8.2.3-alpine');
+    expect(qualifyImage('quay.io/cilium/cilium:v1.20.0@sha256:abc')).toBe('quay.io/cilium/cilium:v1.20.0@sha256:abc');
+    expect(qualifyImage('localhost/x:1')).toBe('localhost/x:1');
+    expect(qualifyImage('registry:5000/team/app:1')).toBe('registry:5000/team/app:1');
+  });
+});

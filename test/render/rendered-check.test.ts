@@ -29,7 +29,7 @@ const leaky = (): PlatformComponent =>
     ],
   });
 
-const agent = (opts: { declareInit?: boolean; setupHasNoPriorityKey?: boolean } = {}): PlatformComponent =>
+const agent = (opts: { declareInit?: boolean; setupHasNoPriorityKey?: 'documented' | 'undocumented' } = {}): PlatformComponent =>
   makeComponent('agent', {
     namespace: 'edge-agent',
     tier: 'core',
@@ -49,9 +49,11 @@ const agent = (opts: { declareInit?: boolean; setupHasNoPriorityKey?: boolean } 
         kind: 'Job',
         path: ['setup'],
         resources: small,
-        ...(opts.setupHasNoPriorityKey
+        ...(opts.setupHasNoPriorityKey === 'documented'
           ? { keys: { priorityClassName: null }, note: 'test: pretend the chart has no key for it' }
-          : {}),
+          : opts.setupHasNoPriorityKey === 'undocumented'
+            ? { keys: { priorityClassName: null } }
+            : {}),
       },
     ],
   });
@@ -125,13 +127,15 @@ describeWithHelm('rendered check of the fixture charts (real helm)', (helm) => {
     expect(report).toMatchObject({ partsFound: 2, partsCompliant: 2, ok: true });
   });
 
-  it('agent: a hook Job that misses its tier is reported', async () => {
-    const c = agent({ setupHasNoPriorityKey: true });
+  it('agent: a hook Job without a priority key runs at the default class only when the part says why', async () => {
+    const documented = agent({ setupHasNoPriorityKey: 'documented' });
+    expect(checkRendered(documented, await render(helm, documented, 'agent')).misses).toEqual([]);
+    const c = agent({ setupHasNoPriorityKey: 'undocumented' });
     const report = checkRendered(c, await render(helm, c, 'agent'));
     expect(report.misses).toHaveLength(1);
     expect(report.misses[0]).toMatchObject({ object: 'Job/agent-setup', rule: 'priorityClassName', fixKey: null });
     expect(report.misses[0]!.message).toContain("expected 'edge-idp-core'");
-    expect(report.misses[0]!.message).toContain('no value key is declared for it (test: pretend the chart has no key for it)');
+    expect(report.misses[0]!.message).toContain('no value key is declared for it');
   });
 
   it("agent: an init container without declared resources is named, with how to declare it", async () => {
