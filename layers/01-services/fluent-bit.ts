@@ -1,5 +1,4 @@
 import type { Construct } from 'constructs';
-import { ConfigError } from '../../platform/config/errors.js';
 import {
   PlatformComponent,
   resources,
@@ -102,14 +101,6 @@ export type FluentBitProps = PlatformComponentProps;
 export class FluentBit extends PlatformComponent {
   constructor(scope: Construct, id: string, props: FluentBitProps) {
     const { config } = props.context;
-    if (!config.components['loki']?.enabled) {
-      throw new ConfigError(props.context.configFile, [
-        {
-          path: 'components.loki.enabled',
-          message: `false is not allowed while ${id} is enabled: Fluent Bit ships every log to Loki; enable loki or disable ${id}`,
-        },
-      ]);
-    }
     const serviceMonitor = config.components['prometheus-operator-crds']?.enabled === true;
     const parts: PodPart[] = [
       {

@@ -27,6 +27,7 @@ export const OBSERVABILITY_COMPONENTS: readonly ComponentDefinition[] = [
     layer: '01-services',
     description: 'kube-prometheus-stack: Prometheus, Alertmanager, Prometheus Operator, kube-state-metrics, node-exporter.',
     defaultEnabled: true,
+    requires: [{ component: 'prometheus-operator-crds', why: 'the chart runs with crds.enabled=false: the CRDs come from that component' }],
     settings: {
       retention: Type.Optional(
         Type.String({
@@ -104,6 +105,7 @@ export const OBSERVABILITY_COMPONENTS: readonly ComponentDefinition[] = [
     layer: '01-services',
     description: 'Fluent Bit on every node, shipping container and k3s logs to Loki.',
     defaultEnabled: true,
+    requires: [{ component: 'loki', why: 'Fluent Bit ships every log to Loki' }],
     create: (scope, p) => new FluentBit(scope, 'fluent-bit', p),
   },
 ];

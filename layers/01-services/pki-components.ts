@@ -34,6 +34,7 @@ export const PKI_COMPONENTS: readonly ComponentDefinition[] = [
     layer: '01-services',
     description: 'HashiCorp Vault (one replica, raft, TLS from the site CA, unsealed from a Kubernetes Secret).',
     defaultEnabled: true,
+    requires: [{ component: 'cert-manager', why: 'its TLS certificate is issued by the site CA' }],
     settings: {
       storageSize: Type.Optional(
         Type.String({ format: 'memory-quantity', description: 'Size of the raft data volume. Default: 2Gi.' }),

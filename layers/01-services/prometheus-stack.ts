@@ -1,6 +1,5 @@
 import type { Construct } from 'constructs';
 import { PROMETHEUS_OPERATOR_VERSION } from './prometheus-operator-crds.js';
-import { ConfigError } from '../../platform/config/errors.js';
 import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
 import {
   PlatformComponent,
@@ -156,14 +155,6 @@ function defaultRetentionSize(volumeSize: string): string {
 export class PrometheusStack extends PlatformComponent {
   constructor(scope: Construct, id: string, props: PrometheusStackProps) {
     const { config } = props.context;
-    if (!config.components['prometheus-operator-crds']?.enabled) {
-      throw new ConfigError(props.context.configFile, [
-        {
-          path: 'components.prometheus-operator-crds.enabled',
-          message: `false is not allowed while ${id} is enabled: kube-prometheus-stack runs with crds.enabled=false and needs the prometheus-operator CRDs; enable prometheus-operator-crds or disable ${id}`,
-        },
-      ]);
-    }
     const retention = props.retention ?? PROMETHEUS_STACK_DEFAULTS.retention;
     const volumeSize = props.volumeSize ?? PROMETHEUS_STACK_DEFAULTS.volumeSize;
     const retentionSize = props.retentionSize ?? defaultRetentionSize(volumeSize);

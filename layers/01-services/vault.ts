@@ -16,7 +16,6 @@ import {
   type Toleration as KubeToleration,
 } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { stringify } from 'yaml';
-import { ConfigError } from '../../platform/config/errors.js';
 import {
   PlatformComponent,
   resources,
@@ -178,15 +177,6 @@ export const VAULT_LIVENESS_SCRIPT = [
  */
 export class Vault extends PlatformComponent {
   constructor(scope: Construct, id: string, props: VaultProps) {
-    const { config, configFile } = props.context;
-    if (!config.components['cert-manager']?.enabled) {
-      throw new ConfigError(configFile, [
-        {
-          path: 'components.vault.enabled',
-          message: 'vault needs cert-manager for its TLS certificate: enable components.cert-manager, or disable vault',
-        },
-      ]);
-    }
     const serviceMonitor = props.serviceMonitor ?? true;
     const parts: PodPart[] = [
       {

@@ -15,6 +15,7 @@ const POLICY_COMPONENTS: readonly ComponentDefinition[] = [
     description: 'The platform Kyverno policies from policies/, rendered for this site (needs kyverno).',
     defaultEnabled: true,
     defaultFollows: 'kyverno',
+    requires: [{ component: 'kyverno', why: 'the policies are Kyverno resources' }],
     buildLast: true,
     create: (scope, p) => {
       const namespaces = p.built.find((c) => isComponentOf(Namespaces, c));
@@ -22,7 +23,6 @@ const POLICY_COMPONENTS: readonly ComponentDefinition[] = [
       return new PlatformPolicies(scope, 'platform-policies', {
         ...p,
         namespaces: namespaces.namespaces,
-        kyvernoEnabled: p.context.config.components.kyverno?.enabled ?? false,
       });
     },
   },

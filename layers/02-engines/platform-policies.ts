@@ -1,6 +1,5 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ConfigError } from '../../platform/config/errors.js';
 import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
 import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
@@ -19,8 +18,6 @@ export const PLATFORM_POLICY_EXEMPTIONS: readonly PolicyExemption[] = [];
 export interface PlatformPoliciesProps extends PlatformComponentProps {
   /** The site's platform namespaces with their tiers (from the namespaces component). */
   readonly namespaces: readonly PlatformNamespace[];
-  /** Whether Kyverno is enabled: the policies are Kyverno's custom resources. */
-  readonly kyvernoEnabled: boolean;
   /** Objects excused from a check, with their reasons. Default: {@link PLATFORM_POLICY_EXEMPTIONS}. */
   readonly exemptions?: readonly PolicyExemption[];
 }
@@ -38,14 +35,6 @@ export interface PlatformPoliciesProps extends PlatformComponentProps {
  */
 export class PlatformPolicies extends PlatformComponent {
   constructor(scope: Construct, id: string, props: PlatformPoliciesProps) {
-    if (!props.kyvernoEnabled) {
-      throw new ConfigError(props.context.configFile, [
-        {
-          path: `components.${id}.enabled`,
-          message: 'true needs components.kyverno.enabled: the policies are Kyverno resources; disable both or neither',
-        },
-      ]);
-    }
     super(scope, id, props, {
       description: 'The platform Kyverno policies (namespace labels, tiers, workload standards, tenant defaults)',
       layer: '02-engines',

@@ -1,33 +1,18 @@
 import { Type } from '@sinclair/typebox';
-import { ConfigError } from '../../platform/config/errors.js';
-import type { PlatformComponent, PlatformContext } from '../../platform/model/component.js';
 import type { ComponentDefinition } from '../../platform/model/definition.js';
 import { Backstage } from './backstage.js';
 import { PlatformGateway } from './gateway.js';
 import { Grafana } from './grafana.js';
 import { SonarQube } from './sonarqube.js';
 
-/**
- * Fails with a config error naming the toggle when a component this one needs is off (it
- * would sync objects whose CRD or backing service does not exist, and stay broken).
- */
-function requireEnabled(
-  p: { context: PlatformContext; built: readonly PlatformComponent[] },
-  name: string,
-  needs: readonly string[],
-  why: string,
-): void {
-  const missing = needs.filter((n) => !p.built.some((c) => c.componentName === n));
-  if (missing.length === 0) return;
-  throw new ConfigError(p.context.configFile, [
-    {
-      path: `components.${name}.enabled`,
-      message: `${name} needs ${missing.map((m) => `components.${m}`).join(' and ')} enabled (${why}); enable ${missing.length > 1 ? 'them' : 'it'} or set components.${name}.enabled: false`,
-    },
-  ]);
+/** Credentials come from Vault through an ExternalSecret. */
+function vaultCredentials(what: string): { component: string; why: string }[] {
+  const why = `${what} come from Vault through an ExternalSecret`;
+  return [
+    { component: 'vault', why },
+    { component: 'external-secrets', why },
+  ];
 }
-
-const VAULT_CREDENTIALS = ['vault', 'external-secrets'] as const;
 
 /**
  * Layer 03-apps, in build order. The gateway comes last and is built in catalog order, not
@@ -42,30 +27,24 @@ export const APPS_COMPONENTS: readonly ComponentDefinition[] = [
     layer: '03-apps',
     description: 'Grafana (standalone chart) with Prometheus and Loki datasources; admin credentials from Vault.',
     defaultEnabled: true,
-    create: (scope, p) => {
-      requireEnabled(p, 'grafana', VAULT_CREDENTIALS, 'its admin credentials come from Vault through an ExternalSecret');
-      return new Grafana(scope, 'grafana', p);
-    },
+    requires: vaultCredentials('its admin credentials'),
+    create: (scope, p) => new Grafana(scope, 'grafana', p),
   },
   {
     name: 'sonarqube',
     layer: '03-apps',
     description: 'SonarQube Community Build (embedded H2, evaluation only). Optional.',
     defaultEnabled: false,
-    create: (scope, p) => {
-      requireEnabled(p, 'sonarqube', VAULT_CREDENTIALS, 'its monitoring passcode comes from Vault through an ExternalSecret');
-      return new SonarQube(scope, 'sonarqube', p);
-    },
+    requires: vaultCredentials('its monitoring passcode'),
+    create: (scope, p) => new SonarQube(scope, 'sonarqube', p),
   },
   {
     name: 'backstage',
     layer: '03-apps',
     description: 'Backstage developer portal (demo image, PostgreSQL subchart). Optional.',
     defaultEnabled: false,
-    create: (scope, p) => {
-      requireEnabled(p, 'backstage', VAULT_CREDENTIALS, 'its database passwords come from Vault through an ExternalSecret');
-      return new Backstage(scope, 'backstage', p);
-    },
+    requires: vaultCredentials('its database passwords'),
+    create: (scope, p) => new Backstage(scope, 'backstage', p),
   },
   {
     name: 'gateway',
@@ -81,8 +60,8 @@ export const APPS_COMPONENTS: readonly ComponentDefinition[] = [
         }),
       ),
     },
+    requires: [{ component: 'cert-manager', why: 'the wildcard certificate is a cert-manager Certificate signed by the site CA' }],
     create: (scope, p) => {
-      requireEnabled(p, 'gateway', ['cert-manager'], 'the wildcard certificate is a cert-manager Certificate signed by the site CA');
       return new PlatformGateway(scope, 'gateway', {
         ...p,
         components: p.built,

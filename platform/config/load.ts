@@ -20,6 +20,11 @@ export interface ComponentCatalogEntry extends ComponentConfigEntry {
    * that is useless without it). Takes precedence over `defaultEnabled`. Default: none.
    */
   readonly defaultFollows?: string;
+  /**
+   * Components this one cannot work without, each with the reason: enabling it while one of
+   * them is off is a config error naming both toggles. Default: none.
+   */
+  readonly requires?: readonly { readonly component: string; readonly why: string }[];
 }
 
 /** Git facts used when `git.repoURL` / `git.revision` are not set. */
@@ -142,6 +147,18 @@ async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promis
   for (const entry of opts.catalog) {
     components[entry.name] = { ...(cfg.components[entry.name] ?? {}), enabled: enabled(entry) };
   }
+  const missing: ConfigProblem[] = [];
+  for (const entry of opts.catalog) {
+    if (!components[entry.name]!.enabled) continue;
+    for (const need of entry.requires ?? []) {
+      if (components[need.component]?.enabled) continue;
+      missing.push({
+        path: `components.${entry.name}.enabled`,
+        message: `true needs components.${need.component}.enabled (${need.why}); enable ${need.component} or set components.${entry.name}.enabled: false`,
+      });
+    }
+  }
+  if (missing.length) throw new ConfigError(opts.file, missing);
   return {
     site: cfg.site,
     git: { repoURL: git.repoURL!, revision: git.revision! },

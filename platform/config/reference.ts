@@ -61,13 +61,14 @@ export function configReference(catalog: readonly (ComponentCatalogEntry & { lay
     '',
     '`components.<name>` takes `enabled` (boolean) and `version` (an exact chart version, format `semver`) for every component, plus the settings listed here:',
     '',
-    '| component | layer | enabled by default | settings | what it is |',
-    '|---|---|---|---|---|',
+    '| component | layer | enabled by default | needs | settings | what it is |',
+    '|---|---|---|---|---|---|',
     ...catalog.map((c) => {
       const settings = Object.entries(c.settings ?? {})
         .map(([k, s]) => `\`${k}\`: ${String((s as { description?: string }).description ?? '')}`)
         .join('<br>');
-      return `| \`${c.name}\` | ${c.layer} | ${c.required ? 'required' : c.defaultFollows ? `when ${c.defaultFollows} is` : c.defaultEnabled ? 'yes' : 'no'} | ${settings.replace(/\|/g, '\\|')} | ${c.description} |`;
+      const needs = (c.requires ?? []).map((r) => `\`${r.component}\``).join(', ');
+      return `| \`${c.name}\` | ${c.layer} | ${c.required ? 'required' : c.defaultFollows ? `when ${c.defaultFollows} is` : c.defaultEnabled ? 'yes' : 'no'} | ${needs} | ${settings.replace(/\|/g, '\\|')} | ${c.description} |`;
     }),
     '',
     REFERENCE_END,

@@ -89,6 +89,12 @@ describe('CRDs before the resources that use them', async () => {
     }
   });
 
+  it('the ClusterSecretStore for Vault syncs after Vault', () => {
+    const holder = [...build.resources].find(([, objects]) => objects.some((o) => o.kind === 'ClusterSecretStore'));
+    expect(holder, 'a component ships the Vault ClusterSecretStore').toBeDefined();
+    expect(waveOfComponent.get(holder![0])!).toBeGreaterThan(waveOfComponent.get('vault')!);
+  });
+
   it('a chart that renders ServiceMonitors syncs after the monitoring.coreos.com CRDs', () => {
     const hasEnabledServiceMonitor = (v: unknown): boolean =>
       isPlainObject(v) &&

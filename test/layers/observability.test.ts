@@ -427,12 +427,14 @@ describe('toggles', () => {
       cfg.components['prometheus-operator-crds'] = { enabled: false };
     });
     await expect(noCrds).rejects.toBeInstanceOf(ConfigError);
-    await expect(noCrds).rejects.toThrow(/components\.prometheus-operator-crds\.enabled: false is not allowed while prometheus-stack is enabled/);
+    await expect(noCrds).rejects.toThrow(
+      /components\.prometheus-stack\.enabled: true needs components\.prometheus-operator-crds\.enabled \(.*\); enable prometheus-operator-crds or set components\.prometheus-stack\.enabled: false/,
+    );
     await expect(
       buildTestSite((cfg) => {
         cfg.components.loki = { enabled: false };
       }),
-    ).rejects.toThrow(/components\.loki\.enabled: false is not allowed while fluent-bit is enabled/);
+    ).rejects.toThrow(/components\.fluent-bit\.enabled: true needs components\.loki\.enabled \(Fluent Bit ships every log to Loki\)/);
   });
 });
 

@@ -474,7 +474,8 @@ describe('Vault', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toEqual([
-      { path: 'components.vault.enabled', message: expect.stringMatching(/enable components\.cert-manager, or disable vault/) },
+      { path: 'components.vault.enabled', message: expect.stringMatching(/needs components\.cert-manager\.enabled .*; enable cert-manager or set components\.vault\.enabled: false/) },
+      { path: 'components.gateway.enabled', message: expect.stringMatching(/needs components\.cert-manager\.enabled/) },
     ]);
   });
 
