@@ -1,0 +1,39 @@
+/** The bootstrap contract: the real synth gives bootstrap.sh every key its tests' fixture has, and a dry run of the real site works. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/site.js';
+
+const keys = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => l.slice(0, l.indexOf('=')))
+    .sort();
+
+describe('bootstrap.env', () => {
+  const real = join(REPO_ROOT, 'synth', 'edge-01', 'bootstrap', 'bootstrap.env');
+
+  it('has every key the bootstrap tests rely on', () => {
+    const fixture = keys(join(REPO_ROOT, 'test', 'bootstrap', 'fixtures', 'synth', 'edge-lab', 'bootstrap', 'bootstrap.env'));
+    expect(keys(real)).toEqual(expect.arrayContaining(fixture));
+  });
+
+  it('names files that exist in synth/', () => {
+    const text = readFileSync(real, 'utf8');
+    for (const key of ['CILIUM_VALUES', 'ARGOCD_VALUES', 'ROOT_PROJECT', 'ROOT_APPLICATION']) {
+      const path = new RegExp(`^${key}='([^']+)'$`, 'm').exec(text)?.[1];
+      expect(path, key).toBeDefined();
+      expect(() => readFileSync(join(REPO_ROOT, path!)), `${key}=${path}`).not.toThrow();
+    }
+  });
+
+  it('drives a dry run of the real site (no cluster, no tool call)', () => {
+    const r = spawnSync('bash', ['bootstrap.sh', '--dry-run'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('helm template cilium cilium --repo https://helm.cilium.io/ --version 1.20.0');
+    expect(r.stdout).toContain('-f synth/edge-01/layers/00-core/cilium/values.yaml');
+    expect(r.stdout).toContain('synth/edge-01/root/application-edge-idp-root.yaml');
+  });
+});
