@@ -1,0 +1,29 @@
+/** The default platform on the default three-node site meets DESIGN decision 6. */
+import { describe, expect, it } from 'vitest';
+import { TIERS } from '../../platform/model/tiers.js';
+import { buildTestSite } from '../helpers/site.js';
+import { buildAllEnabled } from '../helpers/all-enabled.js';
+
+describe('the default platform', async () => {
+  const { plan } = await buildTestSite();
+  const byKind = (kind: string) => plan.outcomes.filter((o) => o.scenario.kind === kind);
+
+  it('fits with every node up (Green) and with each worker down in turn (Yellow)', () => {
+    expect(plan.verdict.status).toBe('passes');
+    expect(byKind('yellow')).toHaveLength(2);
+    for (const o of [...byKind('green'), ...byKind('yellow')]) {
+      expect([o.placement.pending.length, o.placement.preempted.length], o.scenario.name).toEqual([0, 0]);
+    }
+  });
+
+  it('keeps every core and critical pod running on the control-plane node when both workers are down (Red)', () => {
+    const [red] = byKind('red');
+    const left = [...red!.placement.pending, ...red!.placement.preempted].map((u) => u.instance.pod);
+    expect(left.filter((p) => TIERS[p.tier].lifeboat).map((p) => `${p.component}/${p.part}`)).toEqual([]);
+    expect(red!.placement.placements.every((p) => p.node === 'edge-cp-1')).toBe(true);
+  });
+
+  it('still fits with every optional component on', async () => {
+    expect((await buildAllEnabled()).plan.verdict.status).not.toBe('fails');
+  });
+});
