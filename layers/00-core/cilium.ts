@@ -57,8 +57,10 @@ export interface CiliumProps extends PlatformComponentProps {
  * Cilium LB IPAM, announced on the LAN with L2 announcements (ARP): an edge site has no cloud
  * load balancer.
  *
- * No ServiceMonitors here: the Prometheus Operator CRDs arrive in layer 01-services, after
- * this layer, so enabling them would make the first sync fail.
+ * No ServiceMonitors in this chart: the Prometheus Operator CRDs arrive in layer 01-services,
+ * after this layer, and the chart refuses to render monitors without them. Cilium exposes
+ * metrics Services instead, and the monitoring stack creates the ServiceMonitors
+ * (`scrapeTargets`).
  */
 export class Cilium extends PlatformComponent {
   constructor(scope: Construct, id: string, props: CiliumProps) {
@@ -116,6 +118,13 @@ export class Cilium extends PlatformComponent {
       podSecurity: 'privileged',
       extraNamespaces: [CILIUM_SECRETS_NAMESPACE],
       ui: [{ subdomain: 'hubble', service: 'hubble-ui', port: 80 }],
+      // Cilium syncs before the ServiceMonitor CRD exists (and its chart refuses to render
+      // monitors without it): the monitoring stack monitors these Services instead.
+      scrapeTargets: [
+        { name: 'cilium-agent', selector: { 'app.kubernetes.io/name': 'cilium-agent' }, port: 'metrics' },
+        { name: 'cilium-operator', selector: { 'io.cilium/app': 'operator' }, port: 'metrics' },
+        { name: 'hubble', selector: { 'k8s-app': 'hubble' }, port: 'hubble-metrics' },
+      ],
       // The agent and operator register the cilium.io CRDs at start-up.
       providesApiGroups: ['cilium.io'],
       clusterScopedKinds: [
@@ -137,15 +146,19 @@ export class Cilium extends PlatformComponent {
         l2announcements: { enabled: true },
         k8sClientRateLimit: { qps: 20, burst: 40 },
         rollOutCiliumPods: true,
+        // Metrics Services for the ServiceMonitors the monitoring stack makes (see scrapeTargets).
+        prometheus: { enabled: true, metricsService: true },
         ipam: { mode: 'cluster-pool', operator: { clusterPoolIPv4PodCIDRList: [config.cluster.podCIDR] } },
         // The namespaces component owns (and labels) the secrets namespace.
         gatewayAPI: { enabled: true, secretsNamespace: { create: false, name: CILIUM_SECRETS_NAMESPACE } },
         tls: { secretsNamespace: { create: false, name: CILIUM_SECRETS_NAMESPACE } },
         envoy: { enabled: true, rollOutPods: true },
-        operator: { rollOutPods: true },
+        operator: { rollOutPods: true, prometheus: { enabled: true, metricsService: true } },
         hubble: {
           enabled: true,
           tls: { auto: { enabled: true, method: 'cronJob' } },
+          // A small set: every Hubble metric costs agent memory per flow label combination.
+          metrics: { enabled: ['dns', 'drop', 'tcp', 'flow'] },
           relay: { enabled: true, rollOutPods: true },
           ui: { enabled: true, rollOutPods: true },
         },

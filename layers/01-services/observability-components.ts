@@ -68,6 +68,7 @@ export const OBSERVABILITY_COMPONENTS: readonly ComponentDefinition[] = [
         volumeSize: str(p.settings.volumeSize),
         storageClass: str(p.settings.storageClass),
         exposeUi: p.settings.exposeUi as boolean | undefined,
+        scrapeTargets: p.built.flatMap((c) => c.scrapeTargets.map((t) => ({ ...t, namespace: c.targetNamespace }))),
       }),
   },
   {

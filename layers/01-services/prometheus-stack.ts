@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { PROMETHEUS_OPERATOR_VERSION } from './prometheus-operator-crds.js';
 import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
@@ -7,6 +8,7 @@ import {
   type ChartSource,
   type PlatformComponentProps,
   type PodPart,
+  type ScrapeTarget,
   type UiEndpoint,
 } from '../../platform/model/component.js';
 import { parseMemory } from '../../platform/model/quantity.js';
@@ -49,6 +51,11 @@ export const PROMETHEUS_DURATION_PATTERN = '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+
 export const PROMETHEUS_BYTES_PATTERN = '^(0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$';
 
 export interface PrometheusStackProps extends PlatformComponentProps {
+  /**
+   * Metrics Services of components that cannot monitor themselves (they sync before the
+   * ServiceMonitor CRD): one ServiceMonitor each, in the component's namespace. Default: none.
+   */
+  readonly scrapeTargets?: readonly (ScrapeTarget & { readonly namespace: string })[];
   /** How long Prometheus keeps samples. Default: `7d`. */
   readonly retention?: string;
   /**
@@ -299,6 +306,18 @@ export class PrometheusStack extends PlatformComponent {
         },
       },
     });
+
+    for (const t of props.scrapeTargets ?? []) {
+      new ApiObject(this, `scrape-${t.namespace}-${t.name}`, {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: t.name, namespace: t.namespace },
+        spec: {
+          selector: { matchLabels: { ...t.selector } },
+          namespaceSelector: { matchNames: [t.namespace] },
+          endpoints: [{ port: t.port, interval: '30s' }],
+        },
+      });
+    }
   }
 }
-

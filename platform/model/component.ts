@@ -205,6 +205,8 @@ export interface ComponentDeclaration {
    * Default: none.
    */
   readonly capabilityGatedApiGroups?: readonly string[];
+  /** Metrics Services the monitoring stack must scrape for this component. Default: none. */
+  readonly scrapeTargets?: readonly ScrapeTarget[];
   /**
    * Images the component's pods start at run time that no pod template names (an executor a
    * controller launches, a sidecar an operator injects): the air-gap inventory lists them,
@@ -224,6 +226,19 @@ export interface ComponentDeclaration {
 export interface ValuesAllowance {
   readonly path: ValuesPath;
   readonly why: string;
+}
+
+/**
+ * A metrics Service of a component that cannot ship its own ServiceMonitor (it syncs before
+ * the Prometheus Operator CRDs exist): the monitoring stack creates one for it.
+ */
+export interface ScrapeTarget {
+  /** ServiceMonitor name, unique in the component's namespace. */
+  readonly name: string;
+  /** Labels of the metrics Service. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Name of the Service port serving metrics (plain HTTP). */
+  readonly port: string;
 }
 
 /** A web UI the gateway exposes at `<subdomain>.<domain>`. */
@@ -270,6 +285,7 @@ export class PlatformComponent extends Chart {
   readonly providesApiGroups: readonly string[];
   readonly capabilityGatedApiGroups: readonly string[];
   readonly runtimeImages: readonly string[];
+  readonly scrapeTargets: readonly ScrapeTarget[];
   readonly valuesAllowances: { readonly freeForm: readonly ValuesAllowance[]; readonly undeclared: readonly ValuesAllowance[] };
   readonly parts: readonly ResolvedPodPart[];
   private readonly baseValues: Record<string, unknown>;
@@ -299,6 +315,7 @@ export class PlatformComponent extends Chart {
     this.providesApiGroups = decl.providesApiGroups ?? [];
     this.capabilityGatedApiGroups = decl.capabilityGatedApiGroups ?? [];
     this.runtimeImages = decl.runtimeImages ?? [];
+    this.scrapeTargets = decl.scrapeTargets ?? [];
     this.valuesAllowances = { freeForm: decl.valuesAllowances?.freeForm ?? [], undeclared: decl.valuesAllowances?.undeclared ?? [] };
     this.baseValues = decl.values ?? {};
     this.parts = (decl.parts ?? []).map((p) => resolvePart(p, decl.tier));

@@ -55,6 +55,19 @@ describe('Cilium', () => {
   });
 });
 
+describe('Cilium metrics', () => {
+  it('are scraped through ServiceMonitors the monitoring stack makes (Cilium syncs before their CRD)', () => {
+    expect(values.prometheus).toEqual({ enabled: true, metricsService: true });
+    expect(values.operator.prometheus).toEqual({ enabled: true, metricsService: true });
+    expect(values.hubble.metrics.enabled.length).toBeGreaterThan(0);
+    const monitors = site.resources.get('prometheus-stack')!.filter((o) => o.kind === 'ServiceMonitor') as any[];
+    expect(monitors.map((m) => [m.metadata.namespace, m.metadata.name, m.spec.endpoints[0].port])).toEqual(
+      cilium.scrapeTargets.map((t) => ['kube-system', t.name, t.port]),
+    );
+    for (const m of monitors) expect(m.spec.namespaceSelector).toEqual({ matchNames: ['kube-system'] });
+  });
+});
+
 describe('Gateway API CRDs', () => {
   it('come from the pinned standard channel, before the core layer (Cilium reads them at start)', () => {
     const app = order.applications.find((a) => a.name === 'gateway-api')!;
