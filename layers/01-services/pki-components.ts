@@ -5,6 +5,7 @@ import { EXTERNAL_SECRETS_VAULT_ROLE } from '../02-engines/external-secrets.js';
 import { CertManager } from './cert-manager.js';
 import { PrometheusOperatorCrds } from './prometheus-operator-crds.js';
 import { Vault } from './vault.js';
+import { GENERATED_CREDENTIALS } from './generated-credentials.js';
 
 const serviceMonitorSetting = Type.Optional(
   Type.Boolean({
@@ -52,6 +53,7 @@ export const PKI_COMPONENTS: readonly ComponentDefinition[] = [
         serviceMonitor: serviceMonitorFor(p.settings.serviceMonitor, p.built),
         // Only identities that will exist: External Secrets' role when it is enabled.
         kubernetesRoles: p.context.config.components['external-secrets']?.enabled ? [EXTERNAL_SECRETS_VAULT_ROLE] : [],
+        generatedCredentials: GENERATED_CREDENTIALS.filter((c) => p.context.config.components[c.component]?.enabled),
       }),
   },
 ];

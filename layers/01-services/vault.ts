@@ -28,6 +28,14 @@ import {
 import { schedulingFor } from '../../platform/model/tiers.js';
 import { CA_ISSUER_REF, CERT_MANAGER_API, certManagerObjectAnnotations } from './cert-manager.js';
 import { serviceUrl, VAULT_NAMESPACE, VAULT_SERVICE } from './service-endpoints.js';
+import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { posix } from 'node:path';
+import { SEEDER_TOKEN_FILE, seederScript, type GeneratedCredential } from './generated-credentials.js';
+
+const { basename, dirname } = posix;
+
+/** Key under which bank-vaults stores the root token in the unseal Secret. */
+const BANK_VAULTS_ROOT_TOKEN_KEY = 'vault-root';
 
 /** The chart Vault comes from. Its release name makes the API Service `VAULT_SERVICE.name`. */
 export const VAULT_CHART: ChartSource = {
@@ -98,6 +106,12 @@ export interface VaultProps extends PlatformComponentProps {
   readonly serviceMonitor?: boolean;
   /** Kubernetes identities allowed to log in, with their policies. Default: none. */
   readonly kubernetesRoles?: readonly VaultKubernetesRole[];
+  /**
+   * Credentials to generate in Vault (random, once, never rotated behind the app's back) for
+   * the platform's own apps, by a PostSync seeder Job after the configurer. Default: none; the
+   * catalog passes the entries of GENERATED_CREDENTIALS whose component is enabled.
+   */
+  readonly generatedCredentials?: readonly GeneratedCredential[];
 }
 
 /** Keys of a part that is our own manifest, not the chart's: nothing goes into the values. */
@@ -105,6 +119,10 @@ const OWN_MANIFEST_KEYS: PodPartKeys = { priorityClassName: null, tolerations: n
 
 const UNSEALER = 'vault-unsealer';
 const CONFIGURER = 'vault-configurer';
+const SEEDER = 'vault-seeder';
+
+/** The Vault server image (set in the values too, so the seeder's CLI matches the server). */
+export const VAULT_IMAGE = { repository: 'hashicorp/vault', tag: '2.0.4' } as const;
 const CONFIG_FILE = 'vault-config.yml';
 const CA_MOUNT = '/vault/tls';
 const BANK_VAULTS_METRICS_PORT = 9091;
@@ -177,6 +195,7 @@ export const VAULT_LIVENESS_SCRIPT = [
  */
 export class Vault extends PlatformComponent {
   constructor(scope: Construct, id: string, props: VaultProps) {
+    const credentials = props.generatedCredentials ?? [];
     const serviceMonitor = props.serviceMonitor ?? true;
     const parts: PodPart[] = [
       {
@@ -205,6 +224,19 @@ export class Vault extends PlatformComponent {
         manifest: { kind: 'Job', name: CONFIGURER },
         note: 'Our own PostSync Job (vault-configurer), not the chart: tier settings and resources are in its manifest.',
       },
+      ...(credentials.length > 0
+        ? [
+            {
+              name: 'seeder',
+              kind: 'Job' as const,
+              path: [],
+              resources: resources('10m', '32Mi', '64Mi'),
+              keys: OWN_MANIFEST_KEYS,
+              manifest: { kind: 'Job' as const, name: SEEDER },
+              note: 'Our own PostSync Job (vault-seeder), not the chart: writes the generated app credentials once.',
+            },
+          ]
+        : []),
     ];
     super(scope, id, props, {
       description: 'HashiCorp Vault: raft storage, TLS from the site CA, auto-unseal from a Kubernetes Secret',
@@ -226,6 +258,7 @@ export class Vault extends PlatformComponent {
         // The `vault-ui` Service the gateway routes to: the plain listener, active server only.
         ui: { enabled: true, activeVaultPodOnly: true, externalPort: VAULT_GATEWAY_PORT, targetPort: VAULT_GATEWAY_PORT },
         server: {
+          image: { ...VAULT_IMAGE },
           updateStrategyType: 'RollingUpdate',
           ha: {
             enabled: true,
@@ -408,6 +441,53 @@ export class Vault extends PlatformComponent {
         },
       },
     });
+
+    if (credentials.length > 0) {
+      const seeder = this.ownPod('seeder');
+      new KubeJob(this, 'seeder', {
+        metadata: {
+          name: SEEDER,
+          namespace: ns,
+          annotations: {
+            // After the configurer (same phase, later wave), which mounts the KV engine.
+            'argocd.argoproj.io/hook': 'PostSync',
+            'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+            [ANNOTATIONS.syncWave]: '1',
+          },
+        },
+        spec: {
+          backoffLimit: 6,
+          template: {
+            metadata: { labels: { 'app.kubernetes.io/name': SEEDER, 'app.kubernetes.io/instance': svc } },
+            spec: {
+              ...seeder.scheduling,
+              restartPolicy: 'OnFailure',
+              // It talks to Vault only; the root token comes from the unsealer's Secret as a file.
+              automountServiceAccountToken: false,
+              securityContext: POD_SECURITY,
+              containers: [
+                {
+                  name: 'seeder',
+                  image: `${VAULT_IMAGE.repository}:${VAULT_IMAGE.tag}`,
+                  command: ['/bin/sh', '-c', seederScript(VAULT_KV_MOUNT, credentials)],
+                  env: [...env, { name: 'HOME', value: '/tmp' }],
+                  resources: seeder.resources,
+                  securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
+                  volumeMounts: [caMount, { name: 'vault-token', mountPath: dirname(SEEDER_TOKEN_FILE), readOnly: true }],
+                },
+              ],
+              volumes: [
+                caVolume,
+                {
+                  name: 'vault-token',
+                  secret: { secretName: VAULT_UNSEAL_SECRET, items: [{ key: BANK_VAULTS_ROOT_TOKEN_KEY, path: basename(SEEDER_TOKEN_FILE) }] },
+                },
+              ],
+            },
+          },
+        },
+      });
+    }
   }
 
   /** Scheduling and resources of one of our own pods, from its declared part and the tier. */

@@ -8,11 +8,11 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE } from '../02-engines/external-secrets.js';
+import { generatedCredential, VAULT_APPS_PREFIX } from '../01-services/generated-credentials.js';
 
 export { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE };
 
-/** Folder under the Vault KV mount (`VAULT_KV_MOUNT`) that holds the platform's own app credentials. */
-export const VAULT_APPS_PREFIX = 'edge-idp';
+export { VAULT_APPS_PREFIX };
 
 /**
  * Sync options of every custom resource we emit: on a first sync the dry run would fail
@@ -60,7 +60,7 @@ export function vaultExternalSecret(scope: Construct, id: string, props: VaultSe
   });
 }
 
-/** `edge-idp/<component>`: where an app's credentials live in Vault. */
+/** Where an app's credentials live in Vault: the path Vault's seeder generates them at. */
 export function vaultAppKey(component: string): string {
-  return `${VAULT_APPS_PREFIX}/${component}`;
+  return generatedCredential(component).vaultKey;
 }
