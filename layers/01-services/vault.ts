@@ -10,6 +10,9 @@ import {
   KubeServiceAccount,
   Quantity,
   type Affinity,
+  type Container,
+  type PodSpec,
+  type Volume,
   type PodSecurityContext,
   type ResourceRequirements,
   type SecurityContext,
@@ -405,89 +408,89 @@ export class Vault extends PlatformComponent {
       },
     });
 
-    const configurer = this.ownPod('configurer');
-    new KubeJob(this, 'configurer', {
+    // After every sync of Vault, once the server is unsealed and healthy.
+    this.postSyncJob({
+      name: CONFIGURER,
+      part: 'configurer',
+      instance: svc,
+      podSpec: { serviceAccountName: UNSEALER },
+      container: {
+        image: BANK_VAULTS_IMAGE,
+        args: ['configure', '--once', '--fatal', '--disable-metrics', ...keyStoreArgs, `--vault-config-file=/config/${CONFIG_FILE}`],
+        env,
+        securityContext: CONTAINER_SECURITY,
+        volumeMounts: [caMount, { name: 'config', mountPath: '/config', readOnly: true }],
+      },
+      volumes: [caVolume, { name: 'config', configMap: { name: CONFIGURER } }],
+    });
+
+    if (credentials.length > 0) {
+      // After the configurer (same phase, later wave), which mounts the KV engine.
+      this.postSyncJob({
+        name: SEEDER,
+        part: 'seeder',
+        instance: svc,
+        wave: 1,
+        // It talks to Vault only; the root token comes from the unsealer's Secret as a file.
+        podSpec: { automountServiceAccountToken: false },
+        container: {
+          image: `${VAULT_IMAGE.repository}:${VAULT_IMAGE.tag}`,
+          command: ['/bin/sh', '-c', seederScript(VAULT_KV_MOUNT, credentials)],
+          env: [...env, { name: 'HOME', value: '/tmp' }],
+          securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
+          volumeMounts: [caMount, { name: 'vault-token', mountPath: dirname(SEEDER_TOKEN_FILE), readOnly: true }],
+        },
+        volumes: [
+          caVolume,
+          {
+            name: 'vault-token',
+            secret: { secretName: VAULT_UNSEAL_SECRET, items: [{ key: BANK_VAULTS_ROOT_TOKEN_KEY, path: basename(SEEDER_TOKEN_FILE) }] },
+          },
+        ],
+      });
+    }
+  }
+
+  /**
+   * One of our own PostSync hook Jobs (re-created on every sync), with the scheduling and
+   * resources of its declared part and the restricted pod security every such pod gets.
+   */
+  private postSyncJob(job: {
+    name: string;
+    part: string;
+    instance: string;
+    /** Order among the PostSync hooks. Default: 0. */
+    wave?: number;
+    podSpec: Pick<PodSpec, 'serviceAccountName' | 'automountServiceAccountToken'>;
+    container: Omit<Container, 'name' | 'resources'>;
+    volumes: Volume[];
+  }): void {
+    const own = this.ownPod(job.part);
+    new KubeJob(this, job.part, {
       metadata: {
-        name: CONFIGURER,
-        namespace: ns,
+        name: job.name,
+        namespace: this.targetNamespace,
         annotations: {
-          // After every sync of Vault, once the server is unsealed and healthy.
           'argocd.argoproj.io/hook': 'PostSync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+          ...(job.wave ? { [ANNOTATIONS.syncWave]: String(job.wave) } : {}),
         },
       },
       spec: {
         backoffLimit: 6,
         template: {
-          metadata: { labels: { 'app.kubernetes.io/name': CONFIGURER, 'app.kubernetes.io/instance': svc } },
+          metadata: { labels: { 'app.kubernetes.io/name': job.name, 'app.kubernetes.io/instance': job.instance } },
           spec: {
-            ...configurer.scheduling,
+            ...own.scheduling,
             restartPolicy: 'OnFailure',
-            serviceAccountName: UNSEALER,
+            ...job.podSpec,
             securityContext: POD_SECURITY,
-            containers: [
-              {
-                name: 'configurer',
-                image: BANK_VAULTS_IMAGE,
-                args: ['configure', '--once', '--fatal', '--disable-metrics', ...keyStoreArgs, `--vault-config-file=/config/${CONFIG_FILE}`],
-                env,
-                resources: configurer.resources,
-                securityContext: CONTAINER_SECURITY,
-                volumeMounts: [caMount, { name: 'config', mountPath: '/config', readOnly: true }],
-              },
-            ],
-            volumes: [caVolume, { name: 'config', configMap: { name: CONFIGURER } }],
+            containers: [{ name: job.part, ...job.container, resources: own.resources }],
+            volumes: job.volumes,
           },
         },
       },
     });
-
-    if (credentials.length > 0) {
-      const seeder = this.ownPod('seeder');
-      new KubeJob(this, 'seeder', {
-        metadata: {
-          name: SEEDER,
-          namespace: ns,
-          annotations: {
-            // After the configurer (same phase, later wave), which mounts the KV engine.
-            'argocd.argoproj.io/hook': 'PostSync',
-            'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-            [ANNOTATIONS.syncWave]: '1',
-          },
-        },
-        spec: {
-          backoffLimit: 6,
-          template: {
-            metadata: { labels: { 'app.kubernetes.io/name': SEEDER, 'app.kubernetes.io/instance': svc } },
-            spec: {
-              ...seeder.scheduling,
-              restartPolicy: 'OnFailure',
-              // It talks to Vault only; the root token comes from the unsealer's Secret as a file.
-              automountServiceAccountToken: false,
-              securityContext: POD_SECURITY,
-              containers: [
-                {
-                  name: 'seeder',
-                  image: `${VAULT_IMAGE.repository}:${VAULT_IMAGE.tag}`,
-                  command: ['/bin/sh', '-c', seederScript(VAULT_KV_MOUNT, credentials)],
-                  env: [...env, { name: 'HOME', value: '/tmp' }],
-                  resources: seeder.resources,
-                  securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
-                  volumeMounts: [caMount, { name: 'vault-token', mountPath: dirname(SEEDER_TOKEN_FILE), readOnly: true }],
-                },
-              ],
-              volumes: [
-                caVolume,
-                {
-                  name: 'vault-token',
-                  secret: { secretName: VAULT_UNSEAL_SECRET, items: [{ key: BANK_VAULTS_ROOT_TOKEN_KEY, path: basename(SEEDER_TOKEN_FILE) }] },
-                },
-              ],
-            },
-          },
-        },
-      });
-    }
   }
 
   /** Scheduling and resources of one of our own pods, from its declared part and the tier. */

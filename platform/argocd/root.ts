@@ -46,8 +46,11 @@ export interface ComponentDelivery {
   readonly resourceNamespaces: readonly string[];
 }
 
-export function describeDelivery(component: PlatformComponent, config: PlatformConfig): ComponentDelivery {
-  const objects = component.toJson() as { apiVersion: string; kind: string; metadata: { namespace?: string } }[];
+export function describeDelivery(
+  component: PlatformComponent,
+  config: PlatformConfig,
+  objects: readonly { apiVersion: string; kind: string; metadata: { namespace?: string } }[],
+): ComponentDelivery {
   const resourceKinds = objects
     .filter((o) => isClusterScoped(o.kind))
     .map((o) => ({ group: apiGroup(o.apiVersion), kind: o.kind }));

@@ -76,16 +76,16 @@ export function buildSite({ config, configFile, catalog, previousInventory }: Bu
   // Output follows catalog order, not build order.
   const components = enabled.map((d) => built.find((c) => c.componentName === d.name)!);
 
-  const deliveries = components.map((c) => describeDelivery(c, config));
+  // Each component's objects are resolved once and used for its Application, project and files.
+  const resources = new Map<string, KubeObject[]>(components.map((c) => [c.componentName, c.toJson() as KubeObject[]]));
+  const deliveries = components.map((c) => describeDelivery(c, config, resources.get(c.componentName)!));
   const root = new RootChart(app, 'root', { config, deliveries, addBasics: addPriorityClasses });
 
   const site = config.site.name;
   const files = new Map<string, string>();
-  const resources = new Map<string, KubeObject[]>();
   for (const c of components) {
     if (c.isHelm) files.set(valuesFile(site, c.layer, c.componentName), yamlFile(c.values));
-    const objects = c.toJson() as KubeObject[];
-    resources.set(c.componentName, objects);
+    const objects = resources.get(c.componentName)!;
     objectFiles(resourcesDir(site, c.layer, c.componentName), objects, files);
   }
   const rootObjects = root.toJson() as KubeObject[];
