@@ -25,6 +25,7 @@ readonly EX_SYNTH=7
 readonly EX_RENDER=8
 readonly EX_APPLY=9
 readonly EX_TIMEOUT=10
+readonly EX_GIT=11
 
 readonly MIN_KUBECTL=1.28
 readonly MIN_HELM=3.12
@@ -34,7 +35,8 @@ readonly WORKER_ROLE_LABEL=node-role.kubernetes.io/worker
 readonly EXPECTED_APPS_ANNOTATION=edge-idp.io/expected-applications
 # The keys bootstrap.env must define (the contract with the generator).
 readonly REQUIRED_KEYS=(
-  EDGE_IDP_SITE KUBERNETES_VERSION NODES CONTROL_PLANE_TAINT GATEWAY_API_CRDS_URL
+  EDGE_IDP_SITE KUBERNETES_VERSION NODES CONTROL_PLANE_TAINT GATEWAY_API_CRDS_URL GATEWAY_API_VERSION
+  PRIORITY_CLASSES BOOTSTRAP_NAMESPACES HELM_API_VERSIONS GIT_REPO_URL GIT_REVISION
   CILIUM_CHART_REPO CILIUM_CHART CILIUM_VERSION CILIUM_RELEASE CILIUM_NAMESPACE CILIUM_VALUES
   ARGOCD_CHART_REPO ARGOCD_CHART ARGOCD_VERSION ARGOCD_RELEASE ARGOCD_NAMESPACE ARGOCD_VALUES
   ARGOCD_FIELD_MANAGER ROOT_PROJECT ROOT_APPLICATION ROOT_APPLICATION_NAME APPLICATIONSETS URLS
@@ -52,6 +54,8 @@ OPT_TIMEOUT="${DEFAULT_TIMEOUT}"
 OPT_YES=0
 OPT_SHOW_SECRETS=0
 OPT_SKIP_SYNTH_CHECK=0
+OPT_SKIP_GIT_CHECK=0
+OPT_NO_FOLLOW=0
 # Seconds between two polls of ArgoCD (and between retries of a wait that failed early).
 POLL_SECONDS="${EDGE_IDP_POLL_SECONDS:-5}"
 
@@ -70,26 +74,43 @@ ROOT_PRESENT=0
 NODE_LIST=()
 SET_LIST=()
 URL_LIST=()
+PC_FILES=()
+NS_FILES=()
+API_VERSION_LIST=()
+# Where the Gateway API CRDs come from: the release URL, or EDGE_IDP_GATEWAY_API_CRDS (offline).
+GW_SOURCE=""
+# Name of the ArgoCD repository Secret bootstrap creates from EDGE_IDP_GIT_* credentials.
+readonly REPO_SECRET=edge-idp-repo
 
 usage() {
   cat <<EOF
 Usage: ${PROG} [--context NAME] [--site NAME] [--dry-run] [--timeout DURATION] [--yes]
-                      [--show-secrets] [--skip-synth-check] [--help]
+                      [--show-secrets] [--skip-synth-check] [--skip-git-check] [--no-follow]
+                      [--help]
 
 Brings a bare 3-node edge cluster (k3s typically) to "ArgoCD owns everything", from the
 generated synth/<site>/bootstrap/bootstrap.env:
 
-  preflight   kubectl >= ${MIN_KUBECTL} and helm >= ${MIN_HELM} present; synth/ in sync with the source
-              (npm run -s check); cluster reachable; its nodes match NODES and carry the role
-              labels and the control-plane taint (offers to add what is missing)
-  1. Gateway API CRDs  kubectl apply --server-side (field manager \$ARGOCD_FIELD_MANAGER)
-  2. Cilium            helm template | kubectl apply --server-side --force-conflicts, then waits
-                       for ds/cilium, deploy/cilium-operator and every node Ready
-  3. ArgoCD            namespace, helm template | kubectl apply --server-side --force-conflicts,
-                       then waits for its CRDs and every Deployment/StatefulSet
-  4. root              applies the root AppProject and root Application
-  5. layers            follows each ApplicationSet, in layer order, until all its Applications
+  preflight   kubectl >= ${MIN_KUBECTL}, helm >= ${MIN_HELM} and git present; synth/ in sync with
+              the source (npm run -s check); the git repository ArgoCD will read answers
+              (git ls-remote GIT_REPO_URL GIT_REVISION, with the EDGE_IDP_GIT_* credentials);
+              cluster reachable; its nodes match NODES and carry the role labels and the
+              control-plane taint (offers to add what is missing)
+  1. basics            the PriorityClasses every pod names and the namespaces the charts below
+                       render into (Cilium's secrets namespace, ArgoCD's), from synth/, applied
+                       --server-side with ArgoCD's field manager \$ARGOCD_FIELD_MANAGER
+  2. Gateway API CRDs  kubectl apply --server-side (field manager \$ARGOCD_FIELD_MANAGER)
+  3. Cilium            helm template --api-versions (what ArgoCD will see) | kubectl apply
+                       --server-side --force-conflicts, then waits for ds/cilium,
+                       deploy/cilium-operator and every node Ready
+  4. ArgoCD            the same for ArgoCD, then its repository Secret (when EDGE_IDP_GIT_*
+                       credentials are given); waits for its CRDs and every Deployment/StatefulSet
+  5. root              applies the root AppProject and root Application
+  6. layers            follows each ApplicationSet, in layer order, until all its Applications
                        (and the root Application's own) are Synced and Healthy
+  Objects a chart renders for an API the cluster does not serve yet (ArgoCD's ServiceMonitors
+  before the Prometheus Operator CRDs) are listed and left to ArgoCD, which creates them once
+  the layer that installs the CRDs has synced.
   then prints the UI URLs and how to read the initial admin password.
 
 Nothing is installed with 'helm install': no Helm release Secret is left for ArgoCD to orphan;
@@ -105,13 +126,21 @@ Options:
   --show-secrets      print the initial ArgoCD admin password (default: print the command)
   --skip-synth-check  do not run 'npm run -s check' (for a host without node/npm, when CI has
                       already checked this commit); prints a warning
+  --skip-git-check    do not check that the git repository answers from this host (when only
+                      the cluster can reach it); prints a warning
+  --no-follow         stop once the root Application is applied: do not follow ArgoCD
+                      through the layers (step 6); exit 0 then means "ArgoCD installed, root
+                      Application applied"
   --help, -h          this help
 
 How a converged cluster is detected (each step is skipped when its condition holds, so a
 second run on a converged cluster makes no change and says so; a re-run after a failure
 resumes at the first step whose condition does not hold):
-  Gateway API CRDs  the CRDs listed by \$GATEWAY_API_CRDS_URL exist with the bundle-version
-                    annotation of the pinned release
+  basics            every PriorityClass and namespace file of PRIORITY_CLASSES and
+                    BOOTSTRAP_NAMESPACES exists in the cluster
+  Gateway API CRDs  the CRDs listed by \$GATEWAY_API_CRDS_URL (or EDGE_IDP_GATEWAY_API_CRDS)
+                    exist with the bundle-version annotation of the pinned release
+                    (GATEWAY_API_VERSION)
   Cilium            ds/cilium and deploy/cilium-operator run the image tag v\$CILIUM_VERSION
                     and are fully rolled out
   ArgoCD            its Deployments/StatefulSets (label app.kubernetes.io/instance=
@@ -134,12 +163,24 @@ Exit codes:
   8   rendering a chart failed (helm template)
   9   a change to the cluster failed (kubectl apply/create/label/taint)
   10  timeout: a condition was not met within --timeout
+  11  the git repository ArgoCD will read does not answer (URL, revision or credentials)
 
 Environment:
   EDGE_IDP_KUBECTL, EDGE_IDP_HELM  paths of kubectl/helm to use instead of the ones on PATH
                                    (scripts/install-helm.sh puts both under
                                    node_modules/.cache/edge-idp/, used when not on PATH)
   EDGE_IDP_POLL_SECONDS            seconds between two polls of ArgoCD (default 5)
+  EDGE_IDP_CHARTS_DIR              offline: a directory of unpacked charts (<dir>/<chart>-<version>/
+                                   or <dir>/<chart>/, as 'helm pull --untar' makes them); used
+                                   instead of the chart repositories
+  EDGE_IDP_GATEWAY_API_CRDS        offline: a local copy (file or directory) of the Gateway API
+                                   release's standard-install.yaml, used instead of the URL
+  EDGE_IDP_GIT_USERNAME, EDGE_IDP_GIT_PASSWORD
+                                   HTTPS credentials (a token as the password) ArgoCD needs for a
+                                   private repository
+  EDGE_IDP_GIT_SSH_KEY             path of an SSH private key, for an ssh:// or git@ repository
+                                   URL. Either becomes the ArgoCD repository Secret
+                                   '${REPO_SECRET}' in \$ARGOCD_NAMESPACE; never written to git
 EOF
 }
 
@@ -233,6 +274,8 @@ parse_args() {
       --yes | -y) OPT_YES=1; shift ;;
       --show-secrets) OPT_SHOW_SECRETS=1; shift ;;
       --skip-synth-check) OPT_SKIP_SYNTH_CHECK=1; shift ;;
+      --skip-git-check) OPT_SKIP_GIT_CHECK=1; shift ;;
+      --no-follow) OPT_NO_FOLLOW=1; shift ;;
       --help | -h) usage; exit "${EX_OK}" ;;
       *) die "${EX_USAGE}" "unknown argument '$1' (see ${PROG} --help)" ;;
     esac
@@ -339,6 +382,10 @@ load_env() {
   read -ra NODE_LIST <<<"${NODES}"
   read -ra SET_LIST <<<"${APPLICATIONSETS}"
   read -ra URL_LIST <<<"${URLS}"
+  read -ra PC_FILES <<<"${PRIORITY_CLASSES}"
+  read -ra NS_FILES <<<"${BOOTSTRAP_NAMESPACES}"
+  read -ra API_VERSION_LIST <<<"${HELM_API_VERSIONS}"
+  GW_SOURCE=${EDGE_IDP_GATEWAY_API_CRDS:-${GATEWAY_API_CRDS_URL}}
 }
 
 validate_env() {
@@ -365,6 +412,22 @@ validate_env() {
     [[ -f "${REPO_ROOT}/${!f}" ]] ||
       die "${EX_USAGE}" "${ENV_FILE}: ${f}='${!f}' does not exist under ${REPO_ROOT}: run 'npm run synth'"
   done
+  for f in "${PC_FILES[@]}" "${NS_FILES[@]}"; do
+    [[ -f "${REPO_ROOT}/${f}" ]] ||
+      die "${EX_USAGE}" "${ENV_FILE}: '${f}' (PRIORITY_CLASSES or BOOTSTRAP_NAMESPACES) does not exist under ${REPO_ROOT}: run 'npm run synth'"
+  done
+  if [[ -n "${EDGE_IDP_GATEWAY_API_CRDS:-}" && ! -e "${EDGE_IDP_GATEWAY_API_CRDS}" ]]; then
+    die "${EX_USAGE}" "EDGE_IDP_GATEWAY_API_CRDS='${EDGE_IDP_GATEWAY_API_CRDS}' does not exist: point it at a copy of ${GATEWAY_API_CRDS_URL}"
+  fi
+  if [[ -n "${EDGE_IDP_CHARTS_DIR:-}" && ! -d "${EDGE_IDP_CHARTS_DIR}" ]]; then
+    die "${EX_USAGE}" "EDGE_IDP_CHARTS_DIR='${EDGE_IDP_CHARTS_DIR}' is not a directory"
+  fi
+  if [[ -n "${EDGE_IDP_GIT_SSH_KEY:-}" && ! -r "${EDGE_IDP_GIT_SSH_KEY}" ]]; then
+    die "${EX_USAGE}" "EDGE_IDP_GIT_SSH_KEY='${EDGE_IDP_GIT_SSH_KEY}' is not a readable file"
+  fi
+  if [[ -n "${EDGE_IDP_GIT_USERNAME:-}${EDGE_IDP_GIT_PASSWORD:-}" && (-z "${EDGE_IDP_GIT_USERNAME:-}" || -z "${EDGE_IDP_GIT_PASSWORD:-}") ]]; then
+    die "${EX_USAGE}" "set both EDGE_IDP_GIT_USERNAME and EDGE_IDP_GIT_PASSWORD (a token as the password), or neither"
+  fi
   [[ "${ARGOCD_FIELD_MANAGER}" =~ ^[A-Za-z0-9._:-]+$ ]] ||
     die "${EX_USAGE}" "${ENV_FILE}: ARGOCD_FIELD_MANAGER='${ARGOCD_FIELD_MANAGER}' is not a field manager name"
   ((${#SET_LIST[@]} > 0)) || die "${EX_USAGE}" "${ENV_FILE}: APPLICATIONSETS is empty"
@@ -377,10 +440,20 @@ validate_env() {
 
 CMD=()
 
-# Chart reference: `CHART --repo REPO`, or `oci://REPO/CHART` for an OCI registry.
+# Chart reference: `CHART --repo REPO`, `oci://REPO/CHART` for an OCI registry, or with
+# EDGE_IDP_CHARTS_DIR the unpacked chart `<dir>/<chart>-<version>` or `<dir>/<chart>`.
 chart_ref() {
-  local repo=$1 chart=$2
-  if [[ "${repo}" == oci://* ]]; then
+  local repo=$1 chart=$2 version=${3:-}
+  if [[ -n "${EDGE_IDP_CHARTS_DIR:-}" ]]; then
+    local d
+    for d in "${EDGE_IDP_CHARTS_DIR%/}/${chart}-${version}" "${EDGE_IDP_CHARTS_DIR%/}/${chart}"; do
+      if [[ -f "${d}/Chart.yaml" ]]; then
+        CHART_REF=("${d}")
+        return 0
+      fi
+    done
+    CHART_REF=("${EDGE_IDP_CHARTS_DIR%/}/${chart}-${version}")
+  elif [[ "${repo}" == oci://* ]]; then
     CHART_REF=("${repo%/}/${chart}")
   else
     CHART_REF=("${chart}" --repo "${repo}")
@@ -388,12 +461,18 @@ chart_ref() {
 }
 
 cmd_helm_template() { # RELEASE CHART REPO VERSION NAMESPACE VALUES
-  local CHART_REF=()
-  chart_ref "$3" "$2"
-  # --include-crds: ArgoCD renders charts with it too, so what bootstrap applies is what
-  # ArgoCD will compare against.
-  CMD=(helm template "$1" "${CHART_REF[@]}" --version "$4" --namespace "$5"
-    --kube-version "${KUBERNETES_VERSION}" --include-crds -f "$6")
+  local CHART_REF=() v
+  chart_ref "$3" "$2" "$4"
+  # --include-crds and the API versions the running platform serves: ArgoCD renders charts
+  # the same way against the live cluster, so what bootstrap applies is what ArgoCD will
+  # compare against (Cilium's GatewayClass, ArgoCD's ServiceMonitors depend on them).
+  CMD=(helm template "$1" "${CHART_REF[@]}")
+  [[ -n "${EDGE_IDP_CHARTS_DIR:-}" ]] || CMD+=(--version "$4")
+  CMD+=(--namespace "$5" --kube-version "${KUBERNETES_VERSION}" --include-crds)
+  for v in ${API_VERSION_LIST[@]+"${API_VERSION_LIST[@]}"}; do
+    CMD+=(--api-versions "${v}")
+  done
+  CMD+=(-f "$6")
 }
 cmd_apply_stdin() {
   CMD=(kubectl ${CTX_ARGS[@]+"${CTX_ARGS[@]}"} apply --server-side
@@ -401,7 +480,12 @@ cmd_apply_stdin() {
 }
 cmd_apply_gateway() {
   CMD=(kubectl ${CTX_ARGS[@]+"${CTX_ARGS[@]}"} apply --server-side
-    "--field-manager=${ARGOCD_FIELD_MANAGER}" -f "${GATEWAY_API_CRDS_URL}")
+    "--field-manager=${ARGOCD_FIELD_MANAGER}" -f "${GW_SOURCE}")
+}
+cmd_apply_files() { # FILE...
+  local f
+  CMD=(kubectl ${CTX_ARGS[@]+"${CTX_ARGS[@]}"} apply --server-side "--field-manager=${ARGOCD_FIELD_MANAGER}")
+  for f in "$@"; do CMD+=(-f "${f}"); done
 }
 cmd_apply_root() {
   CMD=(kubectl ${CTX_ARGS[@]+"${CTX_ARGS[@]}"} apply --server-side
@@ -549,6 +633,45 @@ preflight_synth() {
       warn "synth/${SITE} has uncommitted changes: ArgoCD reads git, not this working tree; commit and push them, or ArgoCD will change what bootstrap applied"
     fi
   fi
+}
+
+# git_env: the environment git runs with: never prompts; the SSH key when one is given.
+git_cmd() {
+  local -a envs=(GIT_TERMINAL_PROMPT=0)
+  if [[ -n "${EDGE_IDP_GIT_SSH_KEY:-}" ]]; then
+    envs+=("GIT_SSH_COMMAND=ssh -i ${EDGE_IDP_GIT_SSH_KEY} -o IdentitiesOnly=yes -o BatchMode=yes")
+  fi
+  if [[ -n "${EDGE_IDP_GIT_USERNAME:-}" ]]; then
+    # Basic auth as an extra header: the password never appears in a URL or on the command line.
+    local auth
+    auth=$(printf '%s:%s' "${EDGE_IDP_GIT_USERNAME}" "${EDGE_IDP_GIT_PASSWORD}" | base64 | tr -d '\n')
+    envs+=(GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader "GIT_CONFIG_VALUE_0=Authorization: Basic ${auth}")
+  fi
+  env "${envs[@]}" git "$@"
+}
+
+# ArgoCD will read GIT_REPO_URL at GIT_REVISION: check it answers (from this host), with the
+# credentials ArgoCD will get, before anything is installed.
+preflight_git() {
+  step "Preflight: git repository"
+  if ((OPT_SKIP_GIT_CHECK)); then
+    warn "--skip-git-check: not checking that ${GIT_REPO_URL} answers; if ArgoCD cannot read it, the root Application stays Unknown"
+    return 0
+  fi
+  command -v git >/dev/null 2>&1 ||
+    die "${EX_TOOLS}" "git not found: it checks that ArgoCD can read ${GIT_REPO_URL}. Install git, or pass --skip-git-check"
+  local out rc=0 how="anonymously"
+  [[ -n "${EDGE_IDP_GIT_USERNAME:-}" ]] && how="as ${EDGE_IDP_GIT_USERNAME} (EDGE_IDP_GIT_USERNAME/PASSWORD)"
+  [[ -n "${EDGE_IDP_GIT_SSH_KEY:-}" ]] && how="with the SSH key ${EDGE_IDP_GIT_SSH_KEY}"
+  info "+ git ls-remote --exit-code ${GIT_REPO_URL} ${GIT_REVISION} (${how})"
+  out=$(git_cmd ls-remote --exit-code "${GIT_REPO_URL}" "${GIT_REVISION}" 2>&1) || rc=$?
+  if ((rc == 2)); then
+    die "${EX_GIT}" "the git repository ${GIT_REPO_URL} has no branch or tag '${GIT_REVISION}' (git.revision in platform.yaml): push it, or fix git.revision and run 'npm run synth'"
+  elif ((rc != 0)); then
+    printf '%s\n' "${out}" | sed 's/^/      /' >&2
+    die "${EX_GIT}" "cannot read the git repository ${GIT_REPO_URL} ${how} (git ls-remote exited ${rc}). ArgoCD reads synth/ from there: set git.repoURL in platform.yaml to your repository (the example URL is a placeholder) and run 'npm run synth'; for a private repository set EDGE_IDP_GIT_USERNAME and EDGE_IDP_GIT_PASSWORD (a token) or EDGE_IDP_GIT_SSH_KEY; or pass --skip-git-check if only the cluster can reach it"
+  fi
+  info "answers: ${GIT_REVISION} is $(printf '%s' "${out}" | sed -n '1s/[[:space:]].*//p')"
 }
 
 preflight_cluster() {
@@ -711,9 +834,8 @@ workloads_ready() {
 # Gateway API: the pinned bundle version comes from the release URL (…/download/v1.6.1/…).
 gateway_state() { # sets GW_PRESENT GW_CONVERGED GW_LIVE
   GW_PRESENT=0 GW_CONVERGED=0 GW_LIVE=""
-  local want="" out rc=0 name ver all=1 n=0
-  [[ "${GATEWAY_API_CRDS_URL}" =~ /(v[0-9]+\.[0-9]+\.[0-9]+[^/]*)/ ]] && want=${BASH_REMATCH[1]}
-  out=$(kube get -f "${GATEWAY_API_CRDS_URL}" -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.annotations.gateway\.networking\.k8s\.io/bundle-version}{"\n"}{end}' 2>/dev/null) || rc=$?
+  local want=${GATEWAY_API_VERSION} out rc=0 name ver all=1 n=0
+  out=$(kube get -f "${GW_SOURCE}" -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.annotations.gateway\.networking\.k8s\.io/bundle-version}{"\n"}{end}' 2>/dev/null) || rc=$?
   while IFS='|' read -r name ver; do
     [[ -n "${name}" ]] || continue
     n=$((n + 1))
@@ -762,6 +884,15 @@ argocd_state() { # sets ARGOCD_PRESENT ARGOCD_CONVERGED ARGOCD_LIVE
   return 0
 }
 
+basics_state() { # sets BASICS_CONVERGED
+  BASICS_CONVERGED=0
+  local -a files=()
+  local f
+  for f in "${PC_FILES[@]}" "${NS_FILES[@]}"; do files+=(-f "${f}"); done
+  if kube get "${files[@]}" -o name >/dev/null 2>&1; then BASICS_CONVERGED=1; fi
+  return 0
+}
+
 root_state() { # sets ROOT_PRESENT ROOT_SYNC ROOT_HEALTH
   ROOT_PRESENT=0 ROOT_SYNC="" ROOT_HEALTH=""
   local out
@@ -784,6 +915,32 @@ ensure_namespace() {
   fi
 }
 
+# split_served RENDERED SERVED APPLY DEFERRED: copies each YAML document of RENDERED to APPLY
+# when the cluster serves its apiVersion (one per line in SERVED), and lists the others in
+# DEFERRED as "Kind/name (apiVersion)".
+split_served() {
+  awk -v served="$2" -v apply="$3" -v deferred="$4" '
+    BEGIN { while ((getline l < served) > 0) ok[l] = 1; printf "" > apply; printf "" > deferred }
+    function flush() {
+      if (doc != "") {
+        if (api == "" || (api in ok)) printf "%s", doc > apply
+        else printf "%s/%s (%s)\n", kind, name, api > deferred
+      }
+      doc = ""; api = ""; kind = ""; name = ""; inmeta = 0
+    }
+    /^---/ { flush(); doc = $0 "\n"; next }
+    {
+      doc = doc $0 "\n"
+      if ($0 ~ /^apiVersion:/) { api = $2; gsub(/["\047]/, "", api) }
+      else if ($0 ~ /^kind:/) { kind = $2 }
+      else if ($0 ~ /^metadata:/) { inmeta = 1 }
+      else if ($0 ~ /^[^ #]/) { inmeta = 0 }
+      else if (inmeta && name == "" && $0 ~ /^  name:/) { name = $2; gsub(/["\047]/, "", name) }
+    }
+    END { flush() }
+  ' "$1"
+}
+
 # render_and_apply NAME RELEASE CHART REPO VERSION NAMESPACE VALUES
 render_and_apply() {
   local name=$1 rendered="${WORK_DIR}/$1.yaml" rc=0
@@ -792,14 +949,70 @@ render_and_apply() {
   run_cmd >"${rendered}" 2>"${WORK_DIR}/helm.err" || rc=$?
   if ((rc != 0)) || ! grep -q '^kind:' "${rendered}"; then
     sed 's/^/      /' "${WORK_DIR}/helm.err" >&2
+    if [[ -n "${EDGE_IDP_CHARTS_DIR:-}" ]]; then
+      die "${EX_RENDER}" "rendering ${name} failed (helm template exited ${rc}): is chart ${3} ${5} unpacked in EDGE_IDP_CHARTS_DIR (${EDGE_IDP_CHARTS_DIR}/${3}-${5} or ${EDGE_IDP_CHARTS_DIR}/${3}), and ${7} valid?" "$(quote_cmd "${CMD[@]}")"
+    fi
     die "${EX_RENDER}" "rendering ${name} failed (helm template exited ${rc}): check the chart repository is reachable and ${7} is valid" "$(quote_cmd "${CMD[@]}")"
   fi
+  # Objects of an API the cluster does not serve yet would fail the whole apply: ArgoCD
+  # creates them once the layer that installs their CRDs has synced.
+  local served="${WORK_DIR}/api-versions.txt" out
+  rc=0
+  out=$(kube api-versions 2>&1) || rc=$?
+  ((rc == 0)) || die "${EX_UNREACHABLE}" "cannot list the cluster's API versions: ${out}" "$(kubectl_str api-versions)"
+  printf '%s\n' "${out}" >"${served}"
+  split_served "${rendered}" "${served}" "${WORK_DIR}/${name}.apply.yaml" "${WORK_DIR}/${name}.deferred"
+  if [[ -s "${WORK_DIR}/${name}.deferred" ]]; then
+    info "left to ArgoCD (their API is not served yet; created once the layer installing it syncs):"
+    indent <"${WORK_DIR}/${name}.deferred"
+  fi
   cmd_apply_stdin
-  mutate "applying ${name}" "$(kubectl_str get all -n "$6")" <"${rendered}"
+  mutate "applying ${name}" "$(kubectl_str get all -n "$6")" <"${WORK_DIR}/${name}.apply.yaml"
+}
+
+b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
+
+# The ArgoCD repository Secret for a private repository, from EDGE_IDP_GIT_* (never from git).
+# Written to a private temporary file (the credentials stay off every command line).
+step_repo_secret() {
+  [[ -n "${EDGE_IDP_GIT_USERNAME:-}${EDGE_IDP_GIT_SSH_KEY:-}" ]] || return 0
+  if kube get secret "${REPO_SECRET}" -n "${ARGOCD_NAMESPACE}" >/dev/null 2>&1; then
+    info "repository Secret ${REPO_SECRET} present: skipping (delete it and re-run to change the credentials)"
+    return 0
+  fi
+  local file="${WORK_DIR}/repo-secret.yaml"
+  (
+    umask 077
+    {
+      printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: %s\n' "${REPO_SECRET}" "${ARGOCD_NAMESPACE}"
+      printf '  labels:\n    argocd.argoproj.io/secret-type: repository\ntype: Opaque\ndata:\n'
+      printf '  type: %s\n  url: %s\n' "$(b64 git)" "$(b64 "${GIT_REPO_URL}")"
+      if [[ -n "${EDGE_IDP_GIT_SSH_KEY:-}" ]]; then
+        printf '  sshPrivateKey: %s\n' "$(base64 <"${EDGE_IDP_GIT_SSH_KEY}" | tr -d '\n')"
+      else
+        printf '  username: %s\n  password: %s\n' "$(b64 "${EDGE_IDP_GIT_USERNAME}")" "$(b64 "${EDGE_IDP_GIT_PASSWORD}")"
+      fi
+    } >"${file}"
+  )
+  cmd_apply_files "${file}"
+  mutate "creating the ArgoCD repository Secret ${REPO_SECRET}" "$(kubectl_str get secret "${REPO_SECRET}" -n "${ARGOCD_NAMESPACE}")"
+}
+
+# The PriorityClasses every bootstrap pod names (the Priority admission plugin rejects a pod
+# whose class does not exist) and the namespaces the charts render into, exactly as synth/ has
+# them and with ArgoCD's field manager, so the root and core layer adopt them with no diff.
+step_basics() {
+  step "1/6 PriorityClasses and namespaces"
+  if ((BASICS_CONVERGED)); then
+    info "present (${#PC_FILES[@]} PriorityClasses, ${#NS_FILES[@]} namespaces): skipping"
+    return 0
+  fi
+  cmd_apply_files "${PC_FILES[@]}" "${NS_FILES[@]}"
+  mutate "applying the PriorityClasses and namespaces" "$(kubectl_str get priorityclasses,namespaces)"
 }
 
 step_gateway() {
-  step "1/5 Gateway API CRDs"
+  step "2/6 Gateway API CRDs"
   if ((GW_CONVERGED)); then
     info "already installed (${GW_LIVE}): skipping"
     return 0
@@ -809,19 +1022,19 @@ step_gateway() {
     return 0
   fi
   cmd_apply_gateway
-  mutate "applying the Gateway API CRDs" "$(kubectl_str get -f "${GATEWAY_API_CRDS_URL}")"
+  mutate "applying the Gateway API CRDs" "$(kubectl_str get -f "${GW_SOURCE}")"
   # The release file also holds a ValidatingAdmissionPolicy and its binding (no Established
   # condition): wait on the CRDs only.
   local out rc=0 n
   local -a crds=()
-  out=$(kube get -f "${GATEWAY_API_CRDS_URL}" -o name 2>&1) || rc=$?
-  ((rc == 0)) || die "${EX_APPLY}" "cannot list the Gateway API objects just applied: ${out}" "$(kubectl_str get -f "${GATEWAY_API_CRDS_URL}")"
+  out=$(kube get -f "${GW_SOURCE}" -o name 2>&1) || rc=$?
+  ((rc == 0)) || die "${EX_APPLY}" "cannot list the Gateway API objects just applied: ${out}" "$(kubectl_str get -f "${GW_SOURCE}")"
   while IFS= read -r n; do
     if [[ "${n}" == customresourcedefinition* ]]; then crds+=("${n}"); fi
   done <<<"${out}"
   ((${#crds[@]} > 0)) ||
-    die "${EX_APPLY}" "${GATEWAY_API_CRDS_URL} lists no CustomResourceDefinition: is GATEWAY_API_CRDS_URL the release's standard-install.yaml?" "$(kubectl_str get -f "${GATEWAY_API_CRDS_URL}")"
-  wait_for "the Gateway API CRDs to be established" "$(kubectl_str get -f "${GATEWAY_API_CRDS_URL}")" -- \
+    die "${EX_APPLY}" "${GW_SOURCE} lists no CustomResourceDefinition: is it the Gateway API release's standard-install.yaml?" "$(kubectl_str get -f "${GW_SOURCE}")"
+  wait_for "the Gateway API CRDs to be established" "$(kubectl_str get -f "${GW_SOURCE}")" -- \
     wait --for=condition=Established "${crds[@]}"
 }
 
@@ -834,7 +1047,7 @@ cilium_inspect() {
 }
 
 step_cilium() {
-  step "2/5 Cilium ${CILIUM_VERSION}"
+  step "3/6 Cilium ${CILIUM_VERSION}"
   if ((CILIUM_CONVERGED)); then
     info "already running ${CILIUM_LIVE} and rolled out: skipping"
     return 0
@@ -873,7 +1086,7 @@ argocd_workloads_wait() {
 }
 
 step_argocd() {
-  step "3/5 ArgoCD (chart ${ARGOCD_CHART} ${ARGOCD_VERSION})"
+  step "4/6 ArgoCD (chart ${ARGOCD_CHART} ${ARGOCD_VERSION})"
   if ((ARGOCD_CONVERGED)); then
     info "already running ${ARGOCD_LIVE} and rolled out: skipping"
     return 0
@@ -891,7 +1104,7 @@ step_argocd() {
 }
 
 step_root() {
-  step "4/5 root AppProject and Application (${ROOT_APPLICATION_NAME})"
+  step "5/6 root AppProject and Application (${ROOT_APPLICATION_NAME})"
   if ((ROOT_PRESENT)); then
     info "root Application already present (${ROOT_SYNC:-unknown}/${ROOT_HEALTH:-unknown}): ArgoCD reconciles it from git; skipping"
     return 0
@@ -906,7 +1119,7 @@ step_root() {
 # edge-idp.io/expected-applications annotation says (at least one without it). Applications no
 # ApplicationSet owns (the root Application's own children) and the root itself must be too.
 step_layers() {
-  step "5/5 ArgoCD syncs the layers (${APPLICATIONSETS})"
+  step "6/6 ArgoCD syncs the layers (${APPLICATIONSETS})"
   local -a sets=("${SET_LIST[@]}")
   local announced=0 root_apps_announced=0 last_progress="" last_error="" rows rc kind name owner sync health expected
   local -a pending_detail
@@ -1053,6 +1266,12 @@ dry_run() {
   else
     dry "\$ npm run -s check                        # non-zero: refuse (exit ${EX_SYNTH})"
   fi
+  step "Preflight: git repository"
+  if ((OPT_SKIP_GIT_CHECK)); then
+    dry "(skipped: --skip-git-check)"
+  else
+    dry "\$ git ls-remote --exit-code ${GIT_REPO_URL} ${GIT_REVISION}   # failure: refuse (exit ${EX_GIT})"
+  fi
   step "Preflight: cluster"
   dry "\$ $(kubectl_str get --raw /version --request-timeout=20s)"
   dry "\$ $(kubectl_str get nodes -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.labels}{"|"}{range .spec.taints[*]}{.key}={.value}:{.effect},{end}{"\n"}{end}')"
@@ -1071,15 +1290,23 @@ dry_run() {
     fi
   done
 
-  step "1/5 Gateway API CRDs"
-  dry "skip if: $(kubectl_str get -f "${GATEWAY_API_CRDS_URL}" -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.annotations.gateway\.networking\.k8s\.io/bundle-version}{"\n"}{end}')"
+  step "1/6 PriorityClasses and namespaces"
+  local -a bfiles=()
+  local bf
+  for bf in "${PC_FILES[@]}" "${NS_FILES[@]}"; do bfiles+=(-f "${bf}"); done
+  dry "skip if: $(kubectl_str get "${bfiles[@]}" -o name) succeeds"
+  cmd_apply_files "${PC_FILES[@]}" "${NS_FILES[@]}"
+  dry_cmd
+
+  step "2/6 Gateway API CRDs"
+  dry "skip if: $(kubectl_str get -f "${GW_SOURCE}" -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.annotations.gateway\.networking\.k8s\.io/bundle-version}{"\n"}{end}')"
   dry "         shows every CRD at the release version in the URL"
   cmd_apply_gateway
   dry_cmd
-  dry "\$ $(kubectl_str get -f "${GATEWAY_API_CRDS_URL}" -o name)"
+  dry "\$ $(kubectl_str get -f "${GW_SOURCE}" -o name)"
   dry "\$ $(kubectl_str wait --for=condition=Established "customresourcedefinition.apiextensions.k8s.io/NAME" "${t}")   # for every CRD listed"
 
-  step "2/5 Cilium ${CILIUM_VERSION}"
+  step "3/6 Cilium ${CILIUM_VERSION}"
   dry "skip if: $(kubectl_str get daemonset/cilium deployment/cilium-operator -n "${CILIUM_NAMESPACE}" -o "jsonpath=${WORKLOAD_JP}")"
   dry "         shows image tag v${CILIUM_VERSION} and every pod ready and updated"
   dry "\$ $(kubectl_str get namespace "${CILIUM_NAMESPACE}")   # if absent:"
@@ -1091,11 +1318,12 @@ dry_run() {
   cmd_apply_stdin
   dry "\$ ${helm_line} \\"
   dry "    | $(quote_cmd "${CMD[@]}")"
+  dry "  (objects whose apiVersion '$(kubectl_str api-versions)' does not list are left to ArgoCD)"
   dry "\$ $(kubectl_str rollout status daemonset/cilium -n "${CILIUM_NAMESPACE}" "${t}")"
   dry "\$ $(kubectl_str rollout status deployment/cilium-operator -n "${CILIUM_NAMESPACE}" "${t}")"
   dry "\$ $(kubectl_str wait --for=condition=Ready nodes --all "${t}")"
 
-  step "3/5 ArgoCD (chart ${ARGOCD_CHART} ${ARGOCD_VERSION})"
+  step "4/6 ArgoCD (chart ${ARGOCD_CHART} ${ARGOCD_VERSION})"
   dry "skip if: $(kubectl_str get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "app.kubernetes.io/instance=${ARGOCD_RELEASE}" -o "jsonpath=${WORKLOAD_JP}")"
   dry "         shows helm.sh/chart=${ARGOCD_CHART##*/}-${ARGOCD_VERSION} and every pod ready and updated"
   dry "\$ $(kubectl_str get namespace "${ARGOCD_NAMESPACE}")   # if absent:"
@@ -1106,16 +1334,17 @@ dry_run() {
   cmd_apply_stdin
   dry "\$ ${helm_line} \\"
   dry "    | $(quote_cmd "${CMD[@]}")"
+  dry "  (objects whose apiVersion '$(kubectl_str api-versions)' does not list are left to ArgoCD)"
   dry "\$ $(kubectl_str wait --for=condition=Established "${ARGOCD_CRDS[@]}" "${t}")"
   dry "\$ $(kubectl_str get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "app.kubernetes.io/instance=${ARGOCD_RELEASE}" -o name)"
   dry "\$ $(kubectl_str rollout status KIND/NAME -n "${ARGOCD_NAMESPACE}" "${t}")   # for each of them"
 
-  step "4/5 root AppProject and Application (${ROOT_APPLICATION_NAME})"
+  step "5/6 root AppProject and Application (${ROOT_APPLICATION_NAME})"
   dry "skip if: $(kubectl_str get applications.argoproj.io "${ROOT_APPLICATION_NAME}" -n "${ARGOCD_NAMESPACE}") succeeds"
   cmd_apply_root
   dry_cmd
 
-  step "5/5 ArgoCD syncs the layers, in order: ${APPLICATIONSETS}"
+  step "6/6 ArgoCD syncs the layers, in order: ${APPLICATIONSETS}"
   dry "every ${POLL_SECONDS}s until each ApplicationSet's Applications are all Synced and Healthy"
   dry "(as many as its ${EXPECTED_APPS_ANNOTATION} annotation says), the Applications the root"
   dry "Application owns directly, and the root Application itself:"
@@ -1148,6 +1377,7 @@ main() {
   say "edge-idp bootstrap, site ${SITE} (${ENV_FILE})"
   preflight_tools
   preflight_synth
+  preflight_git
   preflight_cluster
   preflight_nodes
 
@@ -1157,20 +1387,28 @@ main() {
   # What is already there decides which steps run (read-only checks, done once: a step only
   # changes its own component).
   root_state
+  basics_state
   gateway_state
   cilium_state
   argocd_state
-  if ((ROOT_PRESENT && GW_CONVERGED && CILIUM_CONVERGED && ARGOCD_CONVERGED)) &&
+  if ((ROOT_PRESENT && BASICS_CONVERGED && GW_CONVERGED && CILIUM_CONVERGED && ARGOCD_CONVERGED)) &&
     [[ "${ROOT_SYNC}" == Synced && "${ROOT_HEALTH}" == Healthy ]]; then
     step "Cluster already converged"
     info "Gateway API CRDs ${GW_LIVE}, Cilium ${CILIUM_LIVE}, ArgoCD ${ARGOCD_LIVE}, root Application Synced/Healthy: skipping every apply step"
   fi
 
+  step_basics
   step_gateway
   step_cilium
   step_argocd
+  step_repo_secret
   step_root
-  step_layers
+  if ((OPT_NO_FOLLOW)); then
+    step "6/6 ArgoCD syncs the layers: not followed (--no-follow)"
+    info "ArgoCD installed, root Application applied; follow it with: $(kubectl_str get applications -n "${ARGOCD_NAMESPACE}" -w)"
+  else
+    step_layers
+  fi
   print_access
 
   say ""

@@ -39,6 +39,14 @@ export const KYVERNO_ANNOTATIONS = {
 } as const;
 
 export type FailurePolicy = 'Ignore' | 'Fail';
+
+/**
+ * The failure policy every Kyverno webhook of the platform has: `Ignore`. The kyverno component
+ * forces it on every webhook (`features.forceFailurePolicyIgnore`), whatever a policy says, so
+ * the policies declare the same and the docs cannot promise what the cluster does not do:
+ * on a small edge site Kyverno is often what is down, and it must never block a repair.
+ */
+export const KYVERNO_FAILURE_POLICY: FailurePolicy = 'Ignore';
 export type FailureAction = 'Audit' | 'Enforce';
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 

@@ -8,7 +8,7 @@ import { ENVIRONMENTS } from '../platform/config/schema.js';
 import { LABELS, REQUIRED_NAMESPACE_LABELS } from '../platform/model/labels.js';
 import { TIER_NAMES } from '../platform/model/tiers.js';
 import { POLICY_NAMES } from './checks.js';
-import { clusterPolicy, matchKinds, ruleExclusions, webhookConfiguration, type ClusterPolicy } from './kyverno.js';
+import { clusterPolicy, KYVERNO_FAILURE_POLICY, matchKinds, ruleExclusions, webhookConfiguration, type ClusterPolicy } from './kyverno.js';
 import type { ResolvedPolicyOptions } from './options.js';
 
 export const REQUIRE_NAMESPACE_LABELS_RULE = 'require-labels';
@@ -32,11 +32,15 @@ function describeRequirement(label: RequiredNamespaceLabel): string {
 }
 
 /**
- * The policy. Admission is enforced with failurePolicy Fail, but Kyverno never sees requests for
- * system, recovery or platform namespaces (the generator labels platform namespaces itself, and
- * `checkAgainstPolicies` proves it before they are committed), so an unavailable Kyverno blocks
- * only the creation of other namespaces. Existing violations are allowed (an update may keep, not
- * add, a violation) and reported by the background scan.
+ * The policy. Admission is enforced (a namespace without the labels is rejected while Kyverno
+ * runs), but the webhook fails open (failurePolicy Ignore): the platform's Kyverno forces
+ * `Ignore` on every webhook (`features.forceFailurePolicyIgnore`, see the kyverno component),
+ * because on a three-node edge site Kyverno is often what is down, and a down Kyverno must not
+ * stop anyone from creating a namespace to repair the site. A namespace created while Kyverno is
+ * down is reported by the background scan. Kyverno never sees requests for system, recovery or
+ * platform namespaces (the generator labels platform namespaces itself, and
+ * `checkAgainstPolicies` proves it before they are committed). Existing violations are allowed
+ * (an update may keep, not add, a violation).
  */
 export function requireNamespaceLabelsPolicy(o: ResolvedPolicyOptions): ClusterPolicy {
   const exemptions = o.exemptions.filter((e) => e.check === 'namespace-labels');
@@ -52,7 +56,7 @@ export function requireNamespaceLabelsPolicy(o: ResolvedPolicyOptions): ClusterP
         'Every namespace carries the labels the platform reads: owner, environment, part-of and tier. ' +
         'The tier label decides the PriorityClass of every pod in the namespace, so it must name a known tier.',
     },
-    webhook: webhookConfiguration('Fail', webhookExempt),
+    webhook: webhookConfiguration(KYVERNO_FAILURE_POLICY, webhookExempt),
     exemptions,
     rules: [
       {

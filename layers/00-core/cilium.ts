@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { ConfigError } from '../../platform/config/errors.js';
+import { CONTROL_PLANE_ROLE_KEY } from '../../platform/model/tiers.js';
 import {
   PlatformComponent,
   resources,
@@ -84,7 +85,22 @@ export class Cilium extends PlatformComponent {
         extraContainers: [{ name: 'init', init: true, resourcesKey: ['initResources'], resources: resources('10m', '16Mi', '128Mi') }],
       },
       { name: 'envoy', kind: 'DaemonSet', path: ['envoy'], nodeAgent: true, resources: resources('25m', '64Mi', '512Mi') },
-      { name: 'operator', kind: 'Deployment', path: ['operator'], replicas: operatorReplicas, resources: resources('25m', '64Mi', '256Mi') },
+      {
+        name: 'operator',
+        kind: 'Deployment',
+        path: ['operator'],
+        replicas: operatorReplicas,
+        resources: resources('25m', '64Mi', '256Mi'),
+        // The chart's defaults: before the CNI runs every node is not-ready (and, on a cloud,
+        // uninitialized); the operator must start anyway, or the agents never get ready.
+        chartTolerations: [
+          { key: CONTROL_PLANE_ROLE_KEY, operator: 'Exists' },
+          { key: 'node-role.kubernetes.io/master', operator: 'Exists' },
+          { key: 'node.kubernetes.io/not-ready', operator: 'Exists' },
+          { key: 'node.cloudprovider.kubernetes.io/uninitialized', operator: 'Exists' },
+        ],
+        note: 'The operator keeps the chart\'s default tolerations (not-ready, uninitialized): it must run before any node is Ready.',
+      },
       { name: 'hubble-relay', kind: 'Deployment', path: ['hubble', 'relay'], resources: resources('10m', '32Mi', '128Mi') },
       {
         name: 'hubble-ui',
@@ -126,7 +142,12 @@ export class Cilium extends PlatformComponent {
         { name: 'hubble', selector: { 'k8s-app': 'hubble' }, port: 'hubble-metrics' },
       ],
       // The agent and operator register the cilium.io CRDs at start-up.
-      providesApiGroups: ['cilium.io'],
+      providesApis: [
+        ...['CiliumCIDRGroup', 'CiliumClusterwideEnvoyConfig', 'CiliumClusterwideNetworkPolicy', 'CiliumEndpoint', 'CiliumEnvoyConfig',
+          'CiliumIdentity', 'CiliumLoadBalancerIPPool', 'CiliumLocalRedirectPolicy', 'CiliumNetworkPolicy', 'CiliumNode', 'CiliumNodeConfig',
+        ].map((k) => `cilium.io/v2/${k}`),
+        ...['CiliumEndpointSlice', 'CiliumL2AnnouncementPolicy', 'CiliumPodIPPool'].map((k) => `cilium.io/v2alpha1/${k}`),
+      ],
       clusterScopedKinds: [
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },

@@ -16,6 +16,19 @@ export const GATEWAY_API_CRDS: GitDirectorySource = {
 /** The same CRDs as one file, for bootstrap (which has no ArgoCD yet to read the repository). */
 export const GATEWAY_API_INSTALL_URL = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
 
+/** The standard channel's kinds and served versions at {@link GATEWAY_API_VERSION}. */
+const GATEWAY_API_APIS = [
+  'gateway.networking.k8s.io/v1/BackendTLSPolicy',
+  'gateway.networking.k8s.io/v1/GRPCRoute',
+  'gateway.networking.k8s.io/v1/Gateway',
+  'gateway.networking.k8s.io/v1/GatewayClass',
+  'gateway.networking.k8s.io/v1/HTTPRoute',
+  'gateway.networking.k8s.io/v1beta1/Gateway',
+  'gateway.networking.k8s.io/v1beta1/GatewayClass',
+  'gateway.networking.k8s.io/v1beta1/HTTPRoute',
+  'gateway.networking.k8s.io/v1beta1/ReferenceGrant',
+];
+
 /**
  * Gateway API standard-channel CRDs. Cilium's operator looks for them when it starts (and the
  * Cilium chart creates a GatewayClass), so the root syncs this Application before the
@@ -33,7 +46,7 @@ export class GatewayApiCrds extends PlatformComponent {
       // CRDs: deleting them would delete every route; never prune, never cascade.
       sync: { serverSideApply: true, prune: false },
       delivery: { kind: 'root' },
-      providesApiGroups: ['gateway.networking.k8s.io'],
+      providesApis: GATEWAY_API_APIS,
       clusterScopedKinds: [
         { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
         { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },

@@ -16,7 +16,10 @@ export interface PlatformNamespace {
   readonly name: string;
   readonly tier: TierName;
   readonly podSecurity: PodSecurityLevel;
-  /** Never pruned or deleted by ArgoCD (it holds something that must not go away). */
+  /**
+   * Never pruned or deleted by ArgoCD: ArgoCD's own, and any namespace of a component that is
+   * never pruned or that holds state (keys, volumes).
+   */
   readonly protected: boolean;
   readonly components: readonly string[];
 }
@@ -49,7 +52,7 @@ export function platformNamespaces(components: readonly PlatformComponent[]): Pl
       name,
       tier: tiers[0] ?? 'critical',
       podSecurity: members.length ? mostPermissive(members.map((c) => c.podSecurity)) : 'baseline',
-      protected: name === ARGOCD_NAMESPACE || members.some((c) => !c.sync.prune),
+      protected: name === ARGOCD_NAMESPACE || members.some((c) => !c.sync.prune || c.holdsState),
       components: members.map((c) => c.componentName).sort(),
     };
   });

@@ -137,11 +137,16 @@ export class CertManager extends PlatformComponent {
       layer: '01-services',
       namespace: CERT_MANAGER_NAMESPACE,
       tier: 'critical',
+      // The namespace holds CA's private key (the Secret cert-manager issued).
+      holdsState: true,
       source: CERT_MANAGER_CHART,
       upstreamValues: 'cert-manager',
       parts,
       delivery: { kind: 'root' },
-      providesApiGroups: ['cert-manager.io', 'acme.cert-manager.io'],
+      providesApis: [
+        ...['Certificate', 'CertificateRequest', 'ClusterIssuer', 'Issuer'].map((k) => `cert-manager.io/v1/${k}`),
+        ...['Challenge', 'Order'].map((k) => `acme.cert-manager.io/v1/${k}`),
+      ],
       // The Issuer/ClusterIssuer CRDs are over the client-side apply annotation limit.
       sync: { serverSideApply: true },
       clusterScopedKinds: [

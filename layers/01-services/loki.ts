@@ -96,6 +96,8 @@ export class Loki extends PlatformComponent {
       layer: '01-services',
       namespace: LOGGING_NAMESPACE,
       tier: 'important',
+      // The namespace holds Loki's volume (the logs).
+      holdsState: true,
       source: LOKI_CHART,
       upstreamValues: 'loki',
       valuesAllowances: { freeForm: LOKI_FREE_FORM_PATHS },

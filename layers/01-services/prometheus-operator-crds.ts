@@ -61,7 +61,12 @@ export class PrometheusOperatorCrds extends PlatformComponent {
       sync: { serverSideApply: true, prune: false },
       delivery: { kind: 'root', wave: PROMETHEUS_OPERATOR_CRDS_WAVE },
       clusterScopedKinds: [{ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }],
-      providesApiGroups: [PROMETHEUS_OPERATOR_API_GROUP],
+      providesApis: [
+        ...['Alertmanager', 'PodMonitor', 'Probe', 'Prometheus', 'PrometheusRule', 'ServiceMonitor', 'ThanosRuler'].map(
+          (k) => `${PROMETHEUS_OPERATOR_API_GROUP}/v1/${k}`,
+        ),
+        ...['AlertmanagerConfig', 'PrometheusAgent', 'ScrapeConfig'].map((k) => `${PROMETHEUS_OPERATOR_API_GROUP}/v1alpha1/${k}`),
+      ],
     });
   }
 }

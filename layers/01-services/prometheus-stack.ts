@@ -232,6 +232,8 @@ export class PrometheusStack extends PlatformComponent {
       layer: '01-services',
       namespace: MONITORING_NAMESPACE,
       tier: 'critical',
+      // The namespace holds Prometheus' and Alertmanager's volumes.
+      holdsState: true,
       // node-exporter uses hostNetwork, hostPID and hostPath mounts of / , /proc and /sys.
       podSecurity: 'privileged',
       source: PROMETHEUS_STACK_CHART,

@@ -246,12 +246,18 @@ export class Vault extends PlatformComponent {
       layer: '01-services',
       namespace: VAULT_NAMESPACE,
       tier: 'critical',
+      // The namespace holds Vault's storage and its unseal Secret.
+      holdsState: true,
       source: VAULT_CHART,
       upstreamValues: 'vault',
       releaseName: VAULT_SERVICE.name,
       parts,
       // The namespace holds the only copy of the unseal key: never prune, never cascade-delete.
       sync: { prune: false },
+      // Delivered by the root, not the layer's ApplicationSet: what comes after Vault needs its
+      // PostSync configurer and seeder finished, and only an Application's operation phase
+      // says so (ArgoCD leaves hooks out of health; ApplicationSet status has no phase).
+      delivery: { kind: 'root', wave: VAULT_WAVE },
       // The gateway terminates TLS and reaches the UI on the plain in-cluster listener (see raftConfig).
       ui: [{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT }],
       clusterScopedKinds: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' }],
@@ -511,6 +517,13 @@ export class Vault extends PlatformComponent {
     };
   }
 }
+
+/**
+ * Root wave of Vault: after cert-manager and its CA issuer (wave 5; Vault's TLS certificate
+ * comes from them), before the 01-services ApplicationSet (wave 10), so the rest of the layer
+ * and every later layer start only once Vault is configured and seeded.
+ */
+export const VAULT_WAVE = 7;
 
 const POD_SECURITY: PodSecurityContext = {
   runAsNonRoot: true,

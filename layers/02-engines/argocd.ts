@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
-import { healthCustomizationsCm } from '../../platform/argocd/health.js';
+import { ARGOCD_PROGRESSIVE_SYNCS_PARAM, healthCustomizationsCm } from '../../platform/argocd/health.js';
 import { BASICS_WAVE, layerWave } from '../../platform/argocd/root.js';
 import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
 import {
@@ -230,7 +230,8 @@ export class ArgoCd extends PlatformComponent {
             'resource.exclusions': stringify(ARGOCD_RESOURCE_EXCLUSIONS),
             ...healthCustomizationsCm(),
           },
-          params: { 'server.insecure': true },
+          // Keeps ApplicationSet status.resources current: the layer gate reads it (health.ts).
+          params: { 'server.insecure': true, [ARGOCD_PROGRESSIVE_SYNCS_PARAM]: true },
           rbac: { 'policy.default': 'role:readonly' },
           // The chart creates argocd-secret without data (no password in git); the server
           // adds its signing key and the initial admin password secret at runtime.

@@ -124,7 +124,11 @@ export class ExternalSecrets extends PlatformComponent {
       upstreamValues: 'external-secrets',
       parts,
       sync: { serverSideApply: true },
-      providesApiGroups: ['external-secrets.io', 'generators.external-secrets.io'],
+      providesApis: [
+        ...['ClusterExternalSecret', 'ClusterSecretStore', 'ExternalSecret', 'SecretStore'].map((k) => `external-secrets.io/v1/${k}`),
+        ...['ClusterPushSecret', 'PushSecret'].map((k) => `external-secrets.io/v1alpha1/${k}`),
+        ...['ClusterGenerator', 'Fake', 'Password', 'UUID', 'VaultDynamicSecret'].map((k) => `generators.external-secrets.io/v1alpha1/${k}`),
+      ],
       clusterScopedKinds: [
         { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },

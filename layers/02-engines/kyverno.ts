@@ -9,6 +9,7 @@ import {
   type PodPart,
 } from '../../platform/model/component.js';
 import { LABELS } from '../../platform/model/labels.js';
+import { KYVERNO_FAILURE_POLICY } from '../../policies/kyverno.js';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
 import { TIER_LIST, TIERS, type TierName } from '../../platform/model/tiers.js';
 
@@ -113,9 +114,18 @@ export interface KyvernoProps extends PlatformComponentProps {
  * admission controller caches policies and the resources they match, the others idle at
  * tens of MiB); the chart's own defaults are in the same range. Not measured on this site.
  *
- * The hook Jobs (CRD storage migration after upgrades; webhook removal and scale-to-zero
- * before deletion) have no priorityClassName key in this chart: they run at the cluster's
- * default class (the workloads tier). The chart's helm-test pods are not deployed by ArgoCD.
+ * The chart's three hook Jobs are switched off: they have no priorityClassName key in this
+ * chart, so they would run untiered at the cluster default class.
+ * - `kyverno-rm-webhooks` and `kyverno-scale-to-zero` (`webhooksCleanup`) are Helm pre-delete
+ *   hooks for `helm uninstall`; under ArgoCD a Kyverno removal goes through git, and the
+ *   webhooks left behind fail open (`features.forceFailurePolicyIgnore`) and only see
+ *   namespaces outside the lifeboat tiers. Delete `kyverno-resource-validating-webhook-cfg`
+ *   and `kyverno-resource-mutating-webhook-cfg` after removing Kyverno.
+ * - `kyverno-migrate-resources` (`crds.migration`) rewrites stored objects to the newest CRD
+ *   version after a chart upgrade. A Kyverno upgrade that drops a stored version needs that
+ *   step by hand (`kubectl kyverno migrate --resource …`, see the upgrade notes); our own
+ *   policies are written in the served `kyverno.io/v1`.
+ * The chart's helm-test pods are not deployed by ArgoCD.
  */
 export class Kyverno extends PlatformComponent {
   constructor(scope: Construct, id: string, props: KyvernoProps) {
@@ -130,7 +140,6 @@ export class Kyverno extends PlatformComponent {
       ]);
     }
     const serviceMonitors = props.serviceMonitors ?? true;
-    const hookNote = 'Helm hook Job; this chart has no priorityClassName key for hooks, so it runs at the cluster default class.';
     const parts: PodPart[] = [
       {
         name: 'admission-controller',
@@ -170,30 +179,6 @@ export class Kyverno extends PlatformComponent {
         resources: resources('20m', '64Mi', '256Mi'),
         keys: { affinity: null },
       },
-      {
-        name: 'migrate-resources',
-        kind: 'Job',
-        path: ['crds', 'migration'],
-        resources: resources('10m', '64Mi', '256Mi'),
-        keys: { priorityClassName: null, resources: ['crds', 'migration', 'podResources'], affinity: null },
-        note: `${hookNote} post-upgrade: migrates stored CRD versions.`,
-      },
-      {
-        name: 'rm-webhooks',
-        kind: 'Job',
-        path: ['webhooksCleanup'],
-        resources: resources('10m', '32Mi', '128Mi'),
-        keys: { priorityClassName: null, affinity: null },
-        note: `${hookNote} pre-delete: removes Kyverno's webhook configurations.`,
-      },
-      {
-        name: 'scale-to-zero',
-        kind: 'Job',
-        path: ['webhooksCleanup'],
-        resources: resources('10m', '32Mi', '128Mi'),
-        keys: { priorityClassName: null, affinity: null },
-        note: `${hookNote} pre-delete: scales the controllers down (shares the webhooksCleanup keys).`,
-      },
     ];
     // A fresh object per key: the model writes each part's settings into its block in place.
     const monitor = () => ({ serviceMonitor: { enabled: serviceMonitors } });
@@ -206,7 +191,13 @@ export class Kyverno extends PlatformComponent {
       upstreamValues: 'kyverno',
       parts,
       sync: { serverSideApply: true },
-      providesApiGroups: ['kyverno.io', 'policies.kyverno.io', 'reports.kyverno.io', 'wgpolicyk8s.io'],
+      providesApis: [
+        ...['ClusterPolicy', 'Policy'].flatMap((k) => [`kyverno.io/v1/${k}`, `kyverno.io/v2beta1/${k}`]),
+        ...['CleanupPolicy', 'ClusterCleanupPolicy', 'PolicyException', 'UpdateRequest'].map((k) => `kyverno.io/v2/${k}`),
+        ...['ValidatingPolicy'].flatMap((k) => ['v1', 'v1alpha1', 'v1beta1'].map((v) => `policies.kyverno.io/${v}/${k}`)),
+        ...['ClusterEphemeralReport', 'EphemeralReport'].map((k) => `reports.kyverno.io/v1/${k}`),
+        ...['ClusterPolicyReport', 'PolicyReport'].map((k) => `wgpolicyk8s.io/v1alpha2/${k}`),
+      ],
       clusterScopedKinds: [
         { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
@@ -214,13 +205,17 @@ export class Kyverno extends PlatformComponent {
       ],
       values: {
         global: { priorityClassName: TIERS.important.priorityClassName },
-        crds: { install: true },
+        // No migration hook Job (see the class comment): it would run without a tier.
+        crds: { install: true, migration: { enabled: false } },
+        // No pre-delete hook Jobs (see the class comment): they would run without a tier.
+        webhooksCleanup: { enabled: false },
         config: {
           excludeKyvernoNamespace: true,
           webhooks: { namespaceSelector: kyvernoWebhookNamespaceSelector(props.exemptNamespaces) },
         },
         features: {
-          forceFailurePolicyIgnore: { enabled: true },
+          // One source with the policies' own failurePolicy (policies/kyverno.ts).
+          forceFailurePolicyIgnore: { enabled: KYVERNO_FAILURE_POLICY === 'Ignore' },
           // Generated ValidatingAdmissionPolicies would enforce inside the API server, outside
           // the webhook namespaceSelector above and with the policy's own failure policy.
           generateValidatingAdmissionPolicy: { enabled: false },

@@ -99,6 +99,8 @@ export class Backstage extends PlatformComponent {
       layer: '03-apps',
       namespace: BACKSTAGE_NAMESPACE,
       tier: 'workloads',
+      // The namespace holds the PostgreSQL volume (the catalog).
+      holdsState: true,
       source: BACKSTAGE_CHART,
       upstreamValues: 'backstage',
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.backstage, undeclared: APPS_DECLARED_KEYS.backstage },

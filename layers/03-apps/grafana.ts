@@ -7,7 +7,9 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
-import { LOKI_SERVICE, PROMETHEUS_SERVICE, serviceUrl } from '../01-services/service-endpoints.js';
+import { LOKI_SERVICE, MONITORING_NAMESPACE, PROMETHEUS_SERVICE, serviceUrl } from '../01-services/service-endpoints.js';
+import { PROMETHEUS_STACK_DASHBOARD_LABEL } from '../01-services/prometheus-stack.js';
+import { KubeRole, KubeRoleBinding } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { vaultAppKey, vaultExternalSecret } from './external-secrets.js';
 
 /** The standalone Grafana chart (grafana-community, where the OSS Grafana charts moved). */
@@ -23,6 +25,12 @@ export const GRAFANA_NAMESPACE = 'grafana';
 
 /** The Service the chart creates (release `grafana`, so the fullname is `grafana`), port 80 → 3000. */
 export const GRAFANA_SERVICE = { name: 'grafana', port: 80 } as const;
+
+/** The chart's ServiceAccount (its fullname, the release name here), which the sidecar runs as. */
+const GRAFANA_SERVICE_ACCOUNT = GRAFANA_SERVICE.name;
+
+/** Where the dashboards sidecar looks for labelled ConfigMaps (with kube-prometheus-stack on): Grafana's own namespace and the stack's. */
+const DASHBOARD_NAMESPACES: readonly string[] = [GRAFANA_NAMESPACE, MONITORING_NAMESPACE];
 
 /** Secret holding the admin credentials, created by External Secrets from Vault. */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
@@ -69,6 +77,8 @@ export class Grafana extends PlatformComponent {
     const domain = props.context.config.site.domain;
     const host = `grafana.${domain}`;
     const sidecar = props.dashboardsSidecar ?? true;
+    // kube-prometheus-stack's dashboards exist only when it runs.
+    const dashboardNamespaces = props.context.config.components['prometheus-stack']?.enabled === true ? DASHBOARD_NAMESPACES : [GRAFANA_NAMESPACE];
     const parts: PodPart[] = [
       {
         name: 'grafana',
@@ -97,7 +107,17 @@ export class Grafana extends PlatformComponent {
         testFramework: { enabled: false },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET },
         serviceMonitor: { enabled: true },
-        sidecar: { dashboards: { enabled: sidecar } },
+        // The dashboards kube-prometheus-stack ships land in `monitoring` (labelled for a sidecar):
+        // search there too. The chart's RBAC is namespaced (its own namespace only), so a Role
+        // in `monitoring` below lets the sidecar read them.
+        sidecar: {
+          dashboards: {
+            enabled: sidecar,
+            label: PROMETHEUS_STACK_DASHBOARD_LABEL.key,
+            labelValue: PROMETHEUS_STACK_DASHBOARD_LABEL.value,
+            ...(sidecar && dashboardNamespaces.length > 1 ? { searchNamespace: dashboardNamespaces } : {}),
+          },
+        },
         datasources: {
           'datasources.yaml': {
             apiVersion: 1,
@@ -114,6 +134,21 @@ export class Grafana extends PlatformComponent {
         },
       },
     });
+    if (sidecar) {
+      // Read access to the dashboard ConfigMaps in each namespace beyond Grafana's own.
+      for (const ns of dashboardNamespaces.filter((n) => n !== GRAFANA_NAMESPACE)) {
+        const name = `${GRAFANA_SERVICE.name}-dashboards-reader`;
+        new KubeRole(this, `dashboards-reader-${ns}`, {
+          metadata: { name, namespace: ns },
+          rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+        });
+        new KubeRoleBinding(this, `dashboards-reader-binding-${ns}`, {
+          metadata: { name, namespace: ns },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+          subjects: [{ kind: 'ServiceAccount', name: GRAFANA_SERVICE_ACCOUNT, namespace: GRAFANA_NAMESPACE }],
+        });
+      }
+    }
     vaultExternalSecret(this, 'admin-secret', {
       name: GRAFANA_ADMIN_SECRET,
       namespace: GRAFANA_NAMESPACE,

@@ -83,6 +83,8 @@ export class SonarQube extends PlatformComponent {
       layer: '03-apps',
       namespace: SONARQUBE_NAMESPACE,
       tier: 'workloads',
+      // The namespace holds SonarQube's database volume.
+      holdsState: true,
       source: SONARQUBE_CHART,
       upstreamValues: 'sonarqube',
       valuesAllowances: { undeclared: APPS_DECLARED_KEYS.sonarqube },

@@ -14,3 +14,9 @@ export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
 /** Name of the root Application and its AppProject. */
 export const ROOT_NAME = 'edge-idp-root';
+
+/**
+ * ArgoCD's own APIs: served wherever ArgoCD renders a chart (its CRDs come with it), so they are
+ * part of the `.Capabilities.APIVersions` ArgoCD's renders see.
+ */
+export const ARGOCD_APIS: readonly string[] = ['Application', 'ApplicationSet', 'AppProject'].map((k) => `argoproj.io/v1alpha1/${k}`);

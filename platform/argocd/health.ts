@@ -11,16 +11,24 @@
 import { ANNOTATIONS } from '../model/labels.js';
 
 /**
- * Application: Healthy only when its resources are Healthy *and* it is Synced; a failed sync
- * operation makes it Degraded (the wave waits instead of racing ahead).
+ * Application: Healthy only when its resources are Healthy, it is Synced *and* its last sync
+ * operation finished successfully. ArgoCD leaves hooks out of an Application's health, so an
+ * Application whose PostSync Jobs (Vault's configurer and seeder) still run reports Healthy
+ * and Synced: the operation phase (`Running`) is what says it is not done. A failed operation
+ * makes it Degraded (the wave waits instead of racing ahead).
  */
 export const APPLICATION_HEALTH_LUA = `hs = {}
 hs.status = "Progressing"
 hs.message = ""
 if obj.status ~= nil then
-  if obj.status.operationState ~= nil and (obj.status.operationState.phase == "Failed" or obj.status.operationState.phase == "Error") then
+  local op = obj.status.operationState
+  if op ~= nil and (op.phase == "Failed" or op.phase == "Error") then
     hs.status = "Degraded"
-    hs.message = "sync " .. obj.status.operationState.phase .. ": " .. (obj.status.operationState.message or "")
+    hs.message = "sync " .. op.phase .. ": " .. (op.message or "")
+    return hs
+  end
+  if op ~= nil and op.phase ~= nil and op.phase ~= "Succeeded" then
+    hs.message = "sync operation " .. op.phase .. (op.message ~= nil and (": " .. op.message) or "")
     return hs
   end
   if obj.status.health ~= nil and obj.status.health.status ~= nil then
@@ -41,7 +49,15 @@ return hs
 `;
 
 /**
- * ApplicationSet: Healthy when it generated every Application it should (the count is in the
+ * ApplicationSet: reads \`status.resources\`, the health and sync status of each generated
+ * Application as the ApplicationSet controller records them. The controller refreshes that
+ * list when an Application's health, sync status or operation phase changes only with
+ * progressive syncs enabled (\`applicationsetcontroller.enable.progressive.syncs\`, see
+ * \`ARGOCD_PROGRESSIVE_SYNCS_PARAM\`); without it the list goes stale and the root waits forever.
+ * The list carries no operation phase, so a component whose later layers need its hooks
+ * finished (Vault) is delivered by the root, where the Application check above gates it.
+ *
+ * Healthy when it generated every Application it should (the count is in the
  * \`${ANNOTATIONS.expectedApplications}\` annotation, written by synth) and each of them is Healthy
  * and Synced; Degraded when the controller reports an error. An empty layer is Healthy at once.
  */
@@ -92,6 +108,14 @@ hs.status = "Healthy"
 hs.message = #resources .. " Applications Healthy and Synced"
 return hs
 `;
+
+/**
+ * The argocd-cmd-params-cm key that makes the ApplicationSet controller requeue an
+ * ApplicationSet whenever one of its Applications changes health, sync status or operation
+ * phase (argo-cd \`shouldRequeueForApplication\`), so \`status.resources\` stays current. No
+ * ApplicationSet sets a \`strategy\`, so nothing else about syncing changes.
+ */
+export const ARGOCD_PROGRESSIVE_SYNCS_PARAM = 'applicationsetcontroller.enable.progressive.syncs';
 
 /** The argo-cd chart `configs.cm` entries that install the checks above. */
 export function healthCustomizationsCm(): Record<string, string> {

@@ -203,11 +203,13 @@ function rootOwnedApplication(e: ApplicationElement, wave: number) {
 }
 
 /**
- * Per-element parts of the template. `missingkey=error` makes a missing element key fail the
+ * Per-element parts of the template. ArgoCD applies the rendered patch as a strategic merge
+ * patch, where a key with no value (`metadata:` alone parses to null) deletes that key: every
+ * mapping here is emitted only with something under it. `missingkey=error` makes a missing element key fail the
  * generation instead of rendering "<no value>"; every element carries every key.
  */
-const TEMPLATE_PATCH = `metadata:
-{{- if .cascadeDelete }}
+const TEMPLATE_PATCH = `{{- if .cascadeDelete }}
+metadata:
   finalizers:
     - ${RESOURCES_FINALIZER}
 {{- end }}

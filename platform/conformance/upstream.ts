@@ -51,6 +51,8 @@ export interface CrdVersionSchema {
   readonly version: string;
   readonly scope: 'Namespaced' | 'Cluster';
   readonly schema: Record<string, unknown>;
+  /** The API server serves this version (`served: true`); extracted schemas count as served. */
+  readonly served: boolean;
 }
 
 /** Every CRD version schema under `<dir>/crds`, keyed by `group/version/Kind`. */
@@ -67,7 +69,7 @@ export function upstreamCrds(dir: string): Map<string, CrdVersionSchema> {
           const m = /^([a-z0-9]+)_(v[0-9a-z]+)\.schema\.json$/.exec(file);
           const schema = JSON.parse(text) as Record<string, unknown>;
           // The file name gives the kind only in lower case: `findCrd` matches it case-insensitively.
-          if (m) out.set(`${group}/${m[2]}/${m[1]}`, { group, kind: m[1]!, version: m[2]!, scope: 'Namespaced', schema });
+          if (m) out.set(`${group}/${m[2]}/${m[1]}`, { group, kind: m[1]!, version: m[2]!, scope: 'Namespaced', schema, served: true });
           continue;
         }
         for (const doc of parseAllDocuments(text)) {
@@ -81,6 +83,7 @@ export function upstreamCrds(dir: string): Map<string, CrdVersionSchema> {
               version: v.name,
               scope: crd.spec.scope,
               schema: v.schema.openAPIV3Schema,
+              served: v.served !== false,
             });
           }
         }
@@ -101,7 +104,7 @@ interface CrdDocument {
     group: string;
     scope: 'Namespaced' | 'Cluster';
     names: { kind: string };
-    versions: { name: string; schema?: { openAPIV3Schema?: Record<string, unknown> } }[];
+    versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, unknown> } }[];
   };
 }
 

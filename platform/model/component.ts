@@ -93,6 +93,14 @@ export interface PodPart {
   readonly nodeAgent?: boolean;
   /** Overrides of the default key locations. */
   readonly keys?: PodPartKeys;
+  /**
+   * The chart's own default list at this part's tolerations key. Setting the key replaces the
+   * chart's list, so the tier's tolerations are added to these rather than written alone: a
+   * chart that tolerates `node.kubernetes.io/not-ready` so that it can start before the CNI
+   * (Cilium's operator) keeps doing so. The conformance tests check this list against the
+   * chart's upstream values.yaml. Default: `[]` (the chart's default list is empty).
+   */
+  readonly chartTolerations?: readonly Toleration[];
   /** Why a key is null or placed unusually: shown in reports. */
   readonly note?: string;
   /**
@@ -160,6 +168,12 @@ export interface ComponentDeclaration {
   readonly tier: TierName;
   /** Pod Security level its namespace must allow. Default: the site's `podSecurity.defaultLevel`. */
   readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Its namespace holds state that must outlive any sync: keys (a CA's private key), volumes
+   * (metrics, logs, databases). ArgoCD then never prunes or deletes the namespace
+   * (`Prune=false,Delete=false`), even if the component is removed from git. Default: false.
+   */
+  readonly holdsState?: boolean;
   /** The chart or git directory; `undefined` for a component made only of extra resources. */
   readonly source?: ComponentSource;
   /** Upstream data name (`<name>.values.yaml` under the upstream dir) used for conformance checks. Default: none. */
@@ -193,11 +207,15 @@ export interface ComponentDeclaration {
   /** Web UIs to route from the gateway (layer 03 makes one HTTPRoute each). Default: none. */
   readonly ui?: readonly UiEndpoint[];
   /**
-   * API groups whose CRDs this component installs. The ordering tests prove that every
-   * custom resource in synth/ syncs after (or, in the same Application, in a later sync wave
-   * than) the component providing its CRD. Default: none.
+   * The APIs whose CRDs this component installs, as `group/version/Kind` (one entry per served
+   * version). Their groups are {@link PlatformComponent.providesApiGroups}: the ordering tests
+   * prove that every custom resource in synth/ syncs after (or, in the same Application, in a
+   * later sync wave than) the component providing its CRD. The full entries are what Helm's
+   * `.Capabilities.APIVersions` holds once the platform runs, so bootstrap and `edge-idp render`
+   * render the charts with them, as ArgoCD does against the live cluster. The conformance tests
+   * check them against the upstream CRDs. Default: none.
    */
-  readonly providesApiGroups?: readonly string[];
+  readonly providesApis?: readonly string[];
   /**
    * API groups whose objects the chart renders only when the cluster already serves them (a
    * Helm `.Capabilities.APIVersions` check), e.g. ServiceMonitors: they appear on a later
@@ -272,6 +290,7 @@ export class PlatformComponent extends Chart {
   readonly targetNamespace: string;
   readonly tier: TierName;
   readonly podSecurity: PodSecurityLevel;
+  readonly holdsState: boolean;
   readonly source: ComponentSource | undefined;
   readonly upstreamValues: string | undefined;
   readonly releaseName: string;
@@ -282,6 +301,8 @@ export class PlatformComponent extends Chart {
   readonly extraDestinations: readonly string[];
   readonly clusterScopedKinds: readonly GroupKind[];
   readonly ui: readonly UiEndpoint[];
+  readonly providesApis: readonly string[];
+  /** The API groups of {@link providesApis}, sorted. */
   readonly providesApiGroups: readonly string[];
   readonly capabilityGatedApiGroups: readonly string[];
   readonly runtimeImages: readonly string[];
@@ -302,6 +323,7 @@ export class PlatformComponent extends Chart {
     this.targetNamespace = decl.namespace;
     this.tier = decl.tier;
     this.podSecurity = decl.podSecurity ?? props.context.config.podSecurity.defaultLevel;
+    this.holdsState = decl.holdsState ?? false;
     this.source = withVersionOverride(id, decl.source, props);
     this.upstreamValues = decl.upstreamValues;
     this.releaseName = decl.releaseName ?? id;
@@ -312,7 +334,8 @@ export class PlatformComponent extends Chart {
     this.extraDestinations = decl.extraDestinations ?? [];
     this.clusterScopedKinds = decl.clusterScopedKinds ?? [];
     this.ui = decl.ui ?? [];
-    this.providesApiGroups = decl.providesApiGroups ?? [];
+    this.providesApis = decl.providesApis ?? [];
+    this.providesApiGroups = [...new Set(this.providesApis.map((a) => a.split('/')[0]!))].sort();
     this.capabilityGatedApiGroups = decl.capabilityGatedApiGroups ?? [];
     this.runtimeImages = decl.runtimeImages ?? [];
     this.scrapeTargets = decl.scrapeTargets ?? [];
@@ -364,7 +387,7 @@ function resolvePart(part: PodPart, tier: TierName): ResolvedPodPart {
     tier,
     replicas: part.kind === 'DaemonSet' ? 1 : (part.replicas ?? 1),
     priorityClassName: s.priorityClassName,
-    tolerations: s.tolerations,
+    tolerations: withChartTolerations(part.chartTolerations ?? [], s.tolerations),
     keyPaths: {
       priorityClassName: key('priorityClassName', [...part.path, 'priorityClassName']),
       tolerations: key('tolerations', [...part.path, 'tolerations']),
@@ -373,6 +396,22 @@ function resolvePart(part: PodPart, tier: TierName): ResolvedPodPart {
       replicas: key('replicas', DEFAULT_REPLICA_KINDS.has(part.kind) ? [...part.path, 'replicas'] : null),
     },
   };
+}
+
+/**
+ * The chart's default tolerations followed by the tier's, without repeats: adding to the
+ * chart's list, never replacing it.
+ */
+export function withChartTolerations(chart: readonly Toleration[], tier: readonly Toleration[]): readonly Toleration[] {
+  const seen = new Set<string>();
+  const out: Toleration[] = [];
+  for (const t of [...chart, ...tier]) {
+    const key = JSON.stringify([t.key ?? '', t.operator, t.value ?? '', t.effect ?? '', t.tolerationSeconds ?? null]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(t);
+  }
+  return out;
 }
 
 /** Writes one part's tier settings onto its keys. Affinity merges into what the values already set. */
@@ -392,11 +431,12 @@ function applyPartValues(values: Record<string, unknown>, part: ResolvedPodPart)
 
 /**
  * A part that runs at the cluster's default PriorityClass by design: its chart has no key for
- * the class (said in its `note`), and that is acceptable only for run-to-completion hooks or a
- * workloads-tier part (the default class is the workloads tier's).
+ * the class (said in its `note`), and that is acceptable only for a workloads-tier part (the
+ * default class is the workloads tier's). A hook Job of a higher tier is no exception: it would
+ * run untiered (and, on a full node, wait behind every workload); switch it off or give it a key.
  */
 export function acceptsDefaultPriorityClass(part: ResolvedPodPart): boolean {
-  return part.keyPaths.priorityClassName === null && !!part.note && (part.kind === 'Job' || part.kind === 'CronJob' || part.tier === 'workloads');
+  return part.keyPaths.priorityClassName === null && !!part.note && part.tier === 'workloads';
 }
 
 /** Shorthand for a resource spec: requests and a memory limit. */

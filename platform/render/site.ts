@@ -22,6 +22,7 @@ import { renderedDir } from '../synth/paths.js';
 import { checkRendered, type CheckableComponent, type ComponentCheckReport } from './check.js';
 import { findHelm, type HelmBinary } from './helm.js';
 import { renderChart, type K8sObject } from './render.js';
+import { platformApiVersions } from '../argocd/capabilities.js';
 
 /**
  * What rendering needs of a component; a `PlatformComponent` fits as is. Components whose
@@ -37,6 +38,8 @@ export interface SiteComponent extends CheckableComponent {
   readonly values: Readonly<Record<string, unknown>>;
   /** Images its pods start at run time that no pod template names. Default: none. */
   readonly runtimeImages?: readonly string[];
+  /** APIs (`group/version/Kind`) whose CRDs it installs. Default: none. */
+  readonly providesApis?: readonly string[];
 }
 
 /** What rendering needs of a site; a `SiteBuild` fits as is. */
@@ -63,7 +66,8 @@ export interface RenderSiteOptions {
   /**
    * Extra `--api-versions` for charts that gate objects on CRDs being served
    * (`.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"`). ArgoCD passes the live
-   * cluster's; here the caller says which to assume. Default: none.
+   * cluster's. Default: what the running platform serves ({@link platformApiVersions} of the
+   * site's components), the same list bootstrap renders Cilium and ArgoCD with.
    */
   readonly apiVersions?: readonly string[];
   /**
@@ -112,6 +116,7 @@ export async function renderSite<C extends SiteComponent>(
   if (components.length === 0) return [];
   const helm = opts.helm ?? (await findHelm(opts.env ? { env: opts.env } : {}));
   const kubeVersion = build.config.cluster.kubernetesVersion;
+  const apiVersions = opts.apiVersions ?? platformApiVersions(build.components.map((c) => ({ providesApis: c.providesApis ?? [] })));
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? Math.min(4, availableParallelism())));
 
   const renderOne = async (component: C): Promise<SiteRenderResult<C>> => {
@@ -126,7 +131,7 @@ export async function renderSite<C extends SiteComponent>(
         namespace: component.targetNamespace,
         kubeVersion,
         values: component.values,
-        ...(opts.apiVersions ? { apiVersions: opts.apiVersions } : {}),
+        apiVersions,
         includeCrds: opts.includeCrds ?? true,
         ...(opts.env ? { env: opts.env } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),

@@ -14,8 +14,10 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
   assert_success
   assert_calls_in_order \
     '^npm run -s check ' \
+    '^git ls-remote --exit-code https://git.example.com/platform/edge-lab.git main$' \
     '^kubectl get --raw /version' \
     '^kubectl get nodes ' \
+    '^kubectl apply --server-side --field-manager=argocd-controller -f synth/edge-lab/root/priorityclass-edge-idp-core.yaml .* -f synth/edge-lab/layers/00-core/namespaces/resources/namespace-cilium-secrets.yaml -f synth/edge-lab/layers/00-core/namespaces/resources/namespace-argocd.yaml$' \
     "^kubectl apply --server-side --field-manager=argocd-controller -f ${GW_URL}\$" \
     '^kubectl wait --for=condition=Established customresourcedefinition.apiextensions.k8s.io/' \
     '^helm template cilium ' \
@@ -23,7 +25,6 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
     '^kubectl rollout status daemonset/cilium -n kube-system --timeout=[0-9]+s$' \
     '^kubectl rollout status deployment/cilium-operator -n kube-system --timeout=[0-9]+s$' \
     '^kubectl wait --for=condition=Ready nodes --all --timeout=[0-9]+s$' \
-    '^kubectl create namespace argocd$' \
     '^helm template argocd ' \
     '^kubectl apply --server-side --field-manager=argocd-controller --force-conflicts -f - <stdin:argo-cd>$' \
     '^kubectl wait --for=condition=Established crd/applications.argoproj.io crd/applicationsets.argoproj.io crd/appprojects.argoproj.io --timeout=' \
@@ -44,8 +45,8 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
 @test "charts are rendered with helm template from bootstrap.env, never installed" {
   run_bootstrap
   assert_success
-  grep -qx 'helm template cilium cilium --repo https://helm.cilium.io/ --version 1.20.0 --namespace kube-system --kube-version 1.33 --include-crds -f synth/edge-lab/layers/00-core/cilium/values.yaml' "${STUB_LOG}"
-  grep -qx 'helm template argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --kube-version 1.33 --include-crds -f synth/edge-lab/layers/02-engines/argocd/values.yaml' "${STUB_LOG}"
+  grep -qx 'helm template cilium cilium --repo https://helm.cilium.io/ --version 1.20.0 --namespace kube-system --kube-version 1.33 --include-crds --api-versions gateway.networking.k8s.io/v1 --api-versions gateway.networking.k8s.io/v1/GatewayClass --api-versions monitoring.coreos.com/v1 --api-versions monitoring.coreos.com/v1/ServiceMonitor -f synth/edge-lab/layers/00-core/cilium/values.yaml' "${STUB_LOG}"
+  grep -qx 'helm template argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --kube-version 1.33 --include-crds --api-versions gateway.networking.k8s.io/v1 --api-versions gateway.networking.k8s.io/v1/GatewayClass --api-versions monitoring.coreos.com/v1 --api-versions monitoring.coreos.com/v1/ServiceMonitor -f synth/edge-lab/layers/02-engines/argocd/values.yaml' "${STUB_LOG}"
   run grep -E '^helm (install|upgrade)' "${STUB_LOG}"
   assert_failure
 }
@@ -61,7 +62,7 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
   run_bootstrap --context edge-lab
   assert_success
   # Every call but the client-only version check talks to the cluster: all carry the context.
-  run grep -vE '^kubectl --context edge-lab |^kubectl version --client -o json$|^helm |^npm ' "${STUB_LOG}"
+  run grep -vE '^kubectl --context edge-lab |^kubectl version --client -o json$|^helm |^npm |^git ' "${STUB_LOG}"
   assert_output ""
   run grep -c '^kubectl --context edge-lab ' "${STUB_LOG}"
   [ "${output}" -gt 20 ]
@@ -96,7 +97,7 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
   assert_output --partial '<stdin:cilium>'
   refute_output --partial '<stdin:argo-cd>'
   refute_output --partial 'namespace argocd'
-  refute_output --partial 'root/'
+  refute_output --partial 'root/app'
   run grep -c '^helm template argocd' "${STUB_LOG}"
   assert_output 0
 }
@@ -135,7 +136,7 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
   run mutating_calls
   refute_output --partial "standard-install.yaml"
   refute_output --partial "<stdin:cilium>"
-  assert_calls_in_order 'create namespace argocd' '<stdin:argo-cd>' 'rollout status statefulset.apps/argocd-application-controller' 'root/application.yaml'
+  assert_calls_in_order '<stdin:argo-cd>' 'rollout status statefulset.apps/argocd-application-controller' 'root/application.yaml'
 }
 
 @test "an apply failure: exit 9 with the failing command; a re-run resumes at that step" {
@@ -185,7 +186,7 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
   refute_output --partial "s3cr3t-Passw0rd"
   assert_output --partial "kubectl get secret argocd-initial-admin-secret -n argocd -o 'jsonpath={.data.password}' | base64 -d; echo"
   assert_output --partial "https://argocd.edge-lab.example.com"
-  run grep -c 'secret' "${STUB_LOG}"
+  run grep -c 'secret argocd-initial-admin-secret' "${STUB_LOG}"
   assert_output 0
 
   run_bootstrap --show-secrets

@@ -12,7 +12,7 @@ load "${PROJECT_ROOT}/node_modules/bats-support/load"
 load "${PROJECT_ROOT}/node_modules/bats-assert/load"
 
 # Tools bootstrap.sh and the stubs use (besides bash builtins).
-SYSTEM_TOOLS=(bash env cat sed grep tr cut sort tee mktemp rm mkdir touch sleep base64 dirname)
+SYSTEM_TOOLS=(bash env cat sed grep tr cut sort tee mktemp rm mkdir touch sleep base64 dirname awk cp)
 
 setup_sandbox() {
   REPO="${BATS_TEST_TMPDIR}/repo"
@@ -23,7 +23,7 @@ setup_sandbox() {
   chmod +x "${REPO}/bootstrap.sh"
   cp -R "${TEST_ROOT}/fixtures/synth" "${REPO}/synth"
   local stub tool path
-  for stub in kubectl helm npm; do
+  for stub in kubectl helm npm git; do
     cp "${TEST_ROOT}/stubs/${stub}" "${STUB_BIN}/${stub}"
     chmod +x "${STUB_BIN}/${stub}"
   done
@@ -41,12 +41,13 @@ setup_sandbox() {
   export TMPDIR="${BATS_TEST_TMPDIR}"
   unset EDGE_IDP_KUBECTL EDGE_IDP_HELM STUB_UNREACHABLE STUB_CILIUM_NEVER_READY STUB_APPS \
     STUB_FAIL_APPLY STUB_SYNTH_STALE STUB_HELM_FAIL STUB_HELM_VERSION STUB_KUBECTL_VERSION \
-    STUB_SERVER_VERSION
+    STUB_SERVER_VERSION STUB_GIT_FAIL EDGE_IDP_CHARTS_DIR EDGE_IDP_GATEWAY_API_CRDS EDGE_IDP_GIT_USERNAME \
+    EDGE_IDP_GIT_PASSWORD EDGE_IDP_GIT_SSH_KEY
 }
 
 # A cluster where bootstrap already ran to completion.
 converged_cluster() {
-  touch "${STUB_STATE_DIR}"/{gateway,cilium,argocd,ns-argocd,root}
+  touch "${STUB_STATE_DIR}"/{basics,gateway,cilium,argocd,ns-argocd,ns-cilium-secrets,root}
 }
 
 # Runs bootstrap.sh from the sandbox repo, non-interactively (stdin is not a terminal).

@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { addFormats } from '../../platform/conformance/ajv-formats.js';
 import { schemaDeclaresPath, unknownValueKeys } from '../../platform/conformance/values-keys.js';
 import { upstreamValues, upstreamValuesSchema } from '../../platform/conformance/upstream.js';
-import { isPlainObject, mergeValues } from '../../platform/model/values.js';
+import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
 import { buildAllEnabled } from '../helpers/all-enabled.js';
 import { upstreamForTests } from '../helpers/site.js';
 
@@ -83,5 +83,39 @@ describe('no secret in git', () => {
   it('emits no Secret with data anywhere', () => {
     const secrets = [...build.resources.values(), build.rootObjects].flat().filter((o) => o.kind === 'Secret') as any[];
     expect(secrets.filter((s) => s.data || s.stringData).map((s) => s.metadata.name)).toEqual([]);
+  });
+});
+
+/** Does toleration `ours` tolerate every taint that `theirs` tolerates? (Kubernetes' matching rules.) */
+function covers(ours: Record<string, unknown>, theirs: Record<string, unknown>): boolean {
+  const opOurs = ours.operator ?? 'Equal';
+  const opTheirs = theirs.operator ?? 'Equal';
+  if (ours.effect && ours.effect !== theirs.effect) return false;
+  if (!ours.key) return opOurs === 'Exists';
+  if (ours.key !== theirs.key) return false;
+  if (opOurs === 'Exists') return true;
+  return opTheirs === 'Equal' && (ours.value ?? '') === (theirs.value ?? '');
+}
+
+describe.skipIf(!upstream)('tolerations add to the chart defaults (setting the key replaces the chart list)', () => {
+  const rows = helm.flatMap((c) =>
+    c.parts.filter((p) => p.keyPaths.tolerations).map((p) => [`${c.componentName}/${p.name}`, c, p] as const),
+  );
+  it.each(rows)('%s: keeps every toleration the chart has by default', (_n, c, p) => {
+    const defaults = getPath(upstreamValues(upstream!, c.upstreamValues!), p.keyPaths.tolerations!);
+    const ours = getPath(c.values, p.keyPaths.tolerations!);
+    expect(Array.isArray(ours), `values ${p.keyPaths.tolerations!.join('.')} is not a list`).toBe(true);
+    const lost = (Array.isArray(defaults) ? (defaults as Record<string, unknown>[]) : []).filter(
+      (d) => !(ours as Record<string, unknown>[]).some((o) => covers(o, d)),
+    );
+    expect(lost, `${c.componentName}/${p.name} drops chart default tolerations; declare them in the part's chartTolerations`).toEqual([]);
+  });
+
+  it('the check sees a dropped default (the Cilium operator without its not-ready toleration)', () => {
+    const cilium = helm.find((c) => c.componentName === 'cilium')!;
+    const defaults = getPath(upstreamValues(upstream!, 'cilium'), ['operator', 'tolerations']) as Record<string, unknown>[];
+    const tierOnly = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }];
+    expect(defaults.filter((d) => !tierOnly.some((o) => covers(o, d))).map((d) => d.key)).toContain('node.kubernetes.io/not-ready');
+    expect(cilium.parts.find((p) => p.name === 'operator')!.tolerations.map((t) => t.key)).toContain('node.kubernetes.io/not-ready');
   });
 });

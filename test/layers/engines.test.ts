@@ -126,9 +126,6 @@ describe('pod-bearing parts', () => {
       'Deployment/background-controller',
       'Deployment/cleanup-controller',
       'Deployment/reports-controller',
-      'Job/migrate-resources',
-      'Job/rm-webhooks',
-      'Job/scale-to-zero',
     ]);
     expect(workflows.parts.map((p) => `${p.kind}/${p.name}`)).toEqual(['Deployment/workflow-controller', 'Deployment/server']);
   });
@@ -156,9 +153,13 @@ describe('pod-bearing parts', () => {
     if (p.keyPaths.replicas) expect(getPath(values, p.keyPaths.replicas)).toBe(p.replicas);
   });
 
-  it('only the Kyverno hook Jobs lack a priorityClassName key (the chart has none for hooks)', () => {
+  it('every engine part has a priorityClassName key: the Kyverno hook Jobs, which have none, are switched off', () => {
     const missing = parts.filter(([, , p]) => p.keyPaths.priorityClassName === null).map(([n]) => n);
-    expect(missing).toEqual(['kyverno/migrate-resources', 'kyverno/rm-webhooks', 'kyverno/scale-to-zero']);
+    expect(missing).toEqual([]);
+    // The chart renders kyverno-migrate-resources, kyverno-rm-webhooks and kyverno-scale-to-zero
+    // unless these are off; none of them could carry the engines' tier.
+    expect(getPath(kyverno.values, ['crds', 'migration', 'enabled'])).toBe(false);
+    expect(getPath(kyverno.values, ['webhooksCleanup', 'enabled'])).toBe(false);
   });
 
   it('critical ArgoCD parts are lifeboats: they tolerate the control plane and prefer workers', () => {

@@ -63,7 +63,7 @@ describe('every pod-bearing part of every component carries its tier', async () 
     if (k.priorityClassName === null) {
       // Only where the chart has no key, said in a note, and only for parts the cluster default
       // (the workloads class) suits: run-to-completion hooks, or a workloads-tier part.
-      expect(acceptsDefaultPriorityClass(p), 'only hooks or workloads-tier parts, with a note, may go without').toBe(true);
+      expect(acceptsDefaultPriorityClass(p), 'only workloads-tier parts, with a note, may go without').toBe(true);
     } else {
       expect(getPath(values, k.priorityClassName)).toBe(tier.priorityClassName);
     }
@@ -71,7 +71,9 @@ describe('every pod-bearing part of every component carries its tier', async () 
       expect(p.note, 'a part without a tolerations key must say why').toBeTruthy();
       expect(schedulingFor(c.tier, { nodeAgent: p.nodeAgent ?? false }).tolerations.length === 0 || p.kind === 'Job' || p.kind === 'CronJob').toBe(true);
     } else {
-      expect(getPath(values, k.tolerations)).toEqual(schedulingFor(c.tier, { nodeAgent: p.nodeAgent ?? false }).tolerations);
+      // The tier's tolerations, added to the chart's own defaults (never replacing them).
+      expect(getPath(values, k.tolerations)).toEqual(p.tolerations);
+      expect(p.tolerations).toEqual(expect.arrayContaining([...schedulingFor(c.tier, { nodeAgent: p.nodeAgent ?? false }).tolerations]));
     }
     if (tier.lifeboat && !p.nodeAgent && k.affinity) {
       expect(getPath(values, [...k.affinity, 'nodeAffinity'])).toEqual(PREFER_WORKERS_AFFINITY.nodeAffinity);

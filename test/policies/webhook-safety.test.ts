@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
 import { POLICY_NAMES } from '../../policies/checks.js';
 import { FIXTURE_POLICY_OPTIONS } from '../../policies/fixture-site.js';
-import { namespaceExemptionCondition, namespacesExemptedBy, WEBHOOK_TIMEOUT_SECONDS, type ClusterPolicy } from '../../policies/kyverno.js';
+import { KYVERNO_FAILURE_POLICY, namespaceExemptionCondition, namespacesExemptedBy, WEBHOOK_TIMEOUT_SECONDS, type ClusterPolicy } from '../../policies/kyverno.js';
+import { getPath } from '../../platform/model/values.js';
+import { buildTestSite } from '../helpers/site.js';
 import { platformPolicies } from '../../policies/platform-policies.js';
 import { webhookSafetyFacts, webhookSafetyProblems } from '../../policies/webhook-safety.js';
 
 const policies = platformPolicies(FIXTURE_POLICY_OPTIONS);
+const build = await buildTestSite();
 const facts = Object.fromEntries(webhookSafetyFacts(policies).map((f) => [f.policy, f]));
 const recovery = [...new Set([...SYSTEM_NAMESPACES, ...FIXTURE_POLICY_OPTIONS.recoveryNamespaces])].sort();
 
@@ -22,8 +25,11 @@ describe('webhook safety of the platform policies', () => {
     expect(webhookSafetyProblems(policies, FIXTURE_POLICY_OPTIONS)).toEqual([]);
   });
 
-  it('fails closed only for the enforcing namespace-labels policy', () => {
-    expect(facts[POLICY_NAMES.namespaceLabels]!.failurePolicy).toBe('Fail');
+  it('every policy fails open, as the Kyverno install forces (the docs cannot promise Fail)', () => {
+    const kyvernoValues = build.components.find((c) => c.componentName === 'kyverno')!.values;
+    expect(getPath(kyvernoValues, ['features', 'forceFailurePolicyIgnore', 'enabled'])).toBe(true);
+    for (const f of Object.values(facts)) expect(f.failurePolicy, f.policy).toBe(KYVERNO_FAILURE_POLICY);
+    expect(facts[POLICY_NAMES.namespaceLabels]!.failurePolicy).toBe('Ignore');
     expect(facts[POLICY_NAMES.namespaceLabels]!.effects).toEqual(['enforce']);
     for (const name of [POLICY_NAMES.tierPriorityClass, POLICY_NAMES.workloadStandards, POLICY_NAMES.tenantNamespaceDefaults]) {
       expect(facts[name]!.failurePolicy, name).toBe('Ignore');

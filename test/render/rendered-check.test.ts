@@ -127,9 +127,11 @@ describeWithHelm('rendered check of the fixture charts (real helm)', (helm) => {
     expect(report).toMatchObject({ partsFound: 2, partsCompliant: 2, ok: true });
   });
 
-  it('agent: a hook Job without a priority key runs at the default class only when the part says why', async () => {
+  it('agent: a core-tier hook Job without a priority key is a miss, even when the part says why (it would run untiered)', async () => {
     const documented = agent({ setupHasNoPriorityKey: 'documented' });
-    expect(checkRendered(documented, await render(helm, documented, 'agent')).misses).toEqual([]);
+    expect(checkRendered(documented, await render(helm, documented, 'agent')).misses.map((m) => [m.object, m.rule])).toEqual([
+      ['Job/agent-setup', 'priorityClassName'],
+    ]);
     const c = agent({ setupHasNoPriorityKey: 'undocumented' });
     const report = checkRendered(c, await render(helm, c, 'agent'));
     expect(report.misses).toHaveLength(1);

@@ -65,7 +65,11 @@ describe('edge-idp diff', () => {
 
     const grafana = diff.layers.flatMap((l) => l.components).find((c) => c.component === 'grafana')!;
     expect(grafana).toMatchObject({ layer: '03-apps', change: 'removed', valuesFile: 'removed' });
-    expect(grafana.objects.map((o) => `${o.change} ${o.id}`)).toEqual(['removed ExternalSecret grafana/grafana-admin']);
+    expect(grafana.objects.map((o) => `${o.change} ${o.id}`)).toEqual([
+      'removed ExternalSecret grafana/grafana-admin',
+      'removed Role monitoring/grafana-dashboards-reader',
+      'removed RoleBinding monitoring/grafana-dashboards-reader',
+    ]);
     expect(grafana.requests?.new).toBeUndefined();
     expect(diff.versions).toContainEqual(expect.objectContaining({ application: 'grafana', old: expect.objectContaining({ name: 'grafana' }) }));
     expect(diff.versions.find((v) => v.application === 'grafana')!.new).toBeUndefined();
