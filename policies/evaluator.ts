@@ -11,6 +11,11 @@
  * Where the two differ on purpose: Kyverno's mutate rule fills in a missing PriorityClass on pod
  * templates at admission; this evaluator reports it, because the generator is expected to set
  * every class itself and the mutation is only a safety net.
+ *
+ * It runs where no Kyverno does (the fast `npm test` suite, before anything is committed). The
+ * real Kyverno CLI is the oracle: test/cluster/kyverno.test.ts (`npm run test:cluster`) checks that
+ * this evaluator and `kubectl-kyverno` 1.19 agree, object by object and check by check, on every
+ * fixture and on every object synth emits, with the difference above as the only exception.
  */
 import { LABELS, REQUIRED_NAMESPACE_LABELS } from '../platform/model/labels.js';
 import { SYSTEM_NAMESPACES } from '../platform/model/namespaces.js';

@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Document, Scalar, visit } from 'yaml';
+import { readsOtherwiseInYaml11 } from '../platform/synth/files.js';
 import type { PolicyName } from './checks.js';
 import { FIXTURE_NAMESPACES, FIXTURE_POLICY_OPTIONS, fixtureNamespaceLabels, type PolicyFixtureSet } from './fixture-site.js';
 import { fixturePath, KYVERNO_TEST_FILE, kyvernoCliTest, POLICY_FILE } from './kyverno-test.js';
@@ -52,7 +53,11 @@ export function toYaml(value: unknown): string {
   const doc = new Document(value, { aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && NEEDS_QUOTES.test(node.value) && !node.value.includes('\n')) {
+      if (
+        typeof node.value === 'string' &&
+        !node.value.includes('\n') &&
+        (NEEDS_QUOTES.test(node.value) || readsOtherwiseInYaml11(node.value))
+      ) {
         node.type = Scalar.QUOTE_DOUBLE;
       }
     },

@@ -99,6 +99,9 @@ export class Cilium extends PlatformComponent {
           { key: 'node.kubernetes.io/not-ready', operator: 'Exists' },
           { key: 'node.cloudprovider.kubernetes.io/uninitialized', operator: 'Exists' },
         ],
+        // The chart's default affinity (which Helm keeps beside our nodeAffinity) requires one
+        // operator per node, and it runs on the host network.
+        onePerNode: true,
         note: 'The operator keeps the chart\'s default tolerations (not-ready, uninitialized): it must run before any node is Ready.',
       },
       { name: 'hubble-relay', kind: 'Deployment', path: ['hubble', 'relay'], resources: resources('10m', '32Mi', '128Mi') },

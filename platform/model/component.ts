@@ -91,6 +91,12 @@ export interface PodPart {
   readonly extraContainers?: readonly ExtraContainer[];
   /** A DaemonSet that must run on every node: tolerates every taint whatever its tier. Default: false. */
   readonly nodeAgent?: boolean;
+  /**
+   * The chart runs at most one pod of this part per node (a required pod anti-affinity on the
+   * hostname, or host-network ports): the planner never puts two on one node, and a replica
+   * beyond the nodes that are up waits, as the real scheduler decides. Default: false.
+   */
+  readonly onePerNode?: boolean;
   /** Overrides of the default key locations. */
   readonly keys?: PodPartKeys;
   /**

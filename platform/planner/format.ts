@@ -79,9 +79,11 @@ function missingText(cpuMillicores: number, memoryBytes: number): string {
 export function unplacedPodLine(unplaced: UnplacedPod): string {
   const { pod } = unplaced.instance;
   const { closestNode, missingCpuMillicores, missingMemoryBytes } = unplaced.shortfall;
-  const where = closestNode
-    ? `closest node ${closestNode} lacks ${missingText(missingCpuMillicores, missingMemoryBytes)}`
-    : 'no up node tolerates and selects it';
+  const where = unplaced.onePerNodeLimit
+    ? 'one per node, and every node up that admits it runs one'
+    : closestNode
+      ? `closest node ${closestNode} lacks ${missingText(missingCpuMillicores, missingMemoryBytes)}`
+      : 'no up node tolerates and selects it';
   const evicted = unplaced.preemptedBy ? `; evicted by ${unplaced.preemptedBy}` : '';
   return `${unplaced.instance.name} [${pod.tier}] needs ${requestText(pod.cpuMillicores, pod.memoryBytes)}; ${where}${evicted}`;
 }

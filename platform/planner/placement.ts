@@ -45,6 +45,11 @@ export interface UnplacedPod {
   readonly preemptedBy?: string;
   /** How far it is from fitting once placement is done. */
   readonly shortfall: Shortfall;
+  /**
+   * Set when the pod's part allows one pod per node and every eligible node that is up already
+   * runs one: more room would not help, only more nodes.
+   */
+  readonly onePerNodeLimit?: true;
 }
 
 /** One preemption: who was evicted from which node, and by whom. */
@@ -269,7 +274,8 @@ export function placePods(
     state.freeMemory += instance.pod.memoryBytes;
     nodeOf.delete(instance.name);
   };
-  const candidatesFor = (instance: PodInstance): NodeState[] => {
+  const samePart = (a: PodInstance, b: PodInstance) => a.pod.component === b.pod.component && a.pod.part === b.pod.part;
+  const eligibleFor = (instance: PodInstance): NodeState[] => {
     if (instance.daemonSetNode !== undefined) {
       const own = stateByName.get(instance.daemonSetNode);
       return own ? [own] : [];
@@ -278,6 +284,9 @@ export function placePods(
       .filter((state) => isEligible(instance.pod, state.node))
       .sort((a, b) => preferenceRank(instance.pod, a.node) - preferenceRank(instance.pod, b.node));
   };
+  // A one-per-node part never gets a second pod on a node (its other pods stay where they are).
+  const candidatesFor = (instance: PodInstance): NodeState[] =>
+    eligibleFor(instance).filter((state) => !instance.pod.onePerNode || !state.pods.some((p) => p !== instance && samePart(p, instance)));
 
   const instances = expandPods(nodes, pods);
   const queue: PodInstance[] = [];
@@ -314,8 +323,10 @@ export function placePods(
   const preemptorOf = new Map(evictions.map((eviction) => [eviction.victim, eviction.preemptor]));
   const describe = (instance: PodInstance): UnplacedPod => {
     const preemptedBy = preemptorOf.get(instance.name);
-    const shortfall = shortfallOf(instance, candidatesFor(instance));
-    return preemptedBy === undefined ? { instance, shortfall } : { instance, preemptedBy, shortfall };
+    const candidates = candidatesFor(instance);
+    const shortfall = shortfallOf(instance, candidates);
+    const limit = instance.pod.onePerNode && candidates.length === 0 && eligibleFor(instance).length > 0 ? { onePerNodeLimit: true as const } : {};
+    return preemptedBy === undefined ? { instance, shortfall, ...limit } : { instance, preemptedBy, shortfall, ...limit };
   };
   const unplacedDescribed = unplaced.sort(comparePodInstances).map(describe);
 

@@ -31,6 +31,8 @@ export interface PlannedPod {
   readonly prefersWorkers: boolean;
   /** One pod per node it tolerates (and selects), bound to that node. */
   readonly isDaemonSet: boolean;
+  /** At most one pod of its part per node (required anti-affinity or host ports). */
+  readonly onePerNode: boolean;
   /** A Job or CronJob pod: runs to completion, so it is listed but not part of the steady state. */
   readonly isTransient: boolean;
   /** Required node labels. Default: any node. */
@@ -77,6 +79,7 @@ export function podsFromParts(component: string, parts: readonly ResolvedPodPart
       tolerations: part.tolerations,
       prefersWorkers: schedulingFor(part.tier, { nodeAgent: part.nodeAgent ?? false }).affinity !== undefined,
       isDaemonSet,
+      onePerNode: part.onePerNode ?? false,
       isTransient: TRANSIENT_KINDS.has(part.kind),
     };
     const count = isDaemonSet ? 1 : part.replicas;

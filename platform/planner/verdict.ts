@@ -109,6 +109,12 @@ export function judgeCapacity(outcomes: readonly ScenarioOutcome[]): Verdict {
       groupByPart(placement[state]).flatMap((group): CapacityFinding[] => {
         const [first, ...rest] = group;
         if (!first) return [];
+        // Replicas of a one-per-node part beyond the nodes that are up wait by design, as long
+        // as the part runs somewhere: the scheduler could not place them on any cluster this size.
+        const runsSomewhere = placement.placements.some(
+          (p) => p.instance.pod.component === first.instance.pod.component && p.instance.pod.part === first.instance.pod.part,
+        );
+        if (scenario.kind !== 'green' && runsSomewhere && group.every((u) => u.onePerNodeLimit)) return [];
         const severity = severityOf(scenario.kind, first.instance.pod.tier);
         return severity ? [findingFor(severity, scenario.name, state, [first, ...rest])] : [];
       }),

@@ -188,14 +188,17 @@ export async function renderChart(opts: RenderChartOptions): Promise<K8sObject[]
 }
 
 /**
- * Parses a multi-document YAML stream (helm's output) into objects: empty and comment-only
- * documents are dropped, `v1/List` objects are flattened.
+ * Parses a multi-document YAML stream (helm's output) into objects, with YAML 1.1 semantics as
+ * Kubernetes' Go tools read it: empty and comment-only documents are dropped, `v1/List` objects
+ * are flattened.
  *
  * @throws RenderedYamlError on a YAML error or a document that is not an object with a `kind`.
  */
 export function parseRenderedYaml(text: string): K8sObject[] {
   const out: K8sObject[] = [];
-  const docs = parseAllDocuments(text);
+  // YAML 1.1, as helm, kubectl and ArgoCD (Go) read it: `defaultMode: 0400` is octal 256 and
+  // `no` a boolean there, and reading them as YAML 1.2 (400, "no") would change the objects.
+  const docs = parseAllDocuments(text, { version: '1.1' });
   // parseAllDocuments returns an EmptyStream (not an array) for empty input.
   if (!Array.isArray(docs)) return out;
   docs.forEach((doc, index) => {

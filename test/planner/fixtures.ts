@@ -24,6 +24,8 @@ export interface PodOptions {
   readonly daemonSet?: boolean;
   readonly nodeAgent?: boolean;
   readonly transient?: boolean;
+  /** At most one pod of the part per node (required anti-affinity). */
+  readonly onePerNode?: boolean;
   readonly nodeSelector?: Record<string, string>;
   /** Override the tier's PriorityClass value (a site's own class). */
   readonly priority?: number;
@@ -46,6 +48,7 @@ export function pods(component: string, part: string, tier: TierName, cpu: strin
     tolerations: scheduling.tolerations,
     prefersWorkers: scheduling.affinity !== undefined,
     isDaemonSet: options.daemonSet ?? false,
+    onePerNode: options.onePerNode ?? false,
     isTransient: options.transient ?? false,
     ...(options.nodeSelector ? { nodeSelector: options.nodeSelector } : {}),
   };

@@ -210,3 +210,25 @@ describe('placePods: stability', () => {
     expect(placePods([...nodes].reverse(), [...allPods].reverse())).toEqual(first);
   });
 });
+
+describe('placePods: one pod per node (required anti-affinity)', () => {
+  it('never puts two pods of a one-per-node part on one node', () => {
+    const result = placePods(edgeCluster({ cpu: '4', memory: '8Gi' }), pods('cilium', 'operator', 'core', '25m', '64Mi', { replicas: 2, onePerNode: true }));
+    const where = whereIs(result);
+    expect(new Set(Object.values(where)).size).toBe(2);
+  });
+
+  it('leaves a replica beyond the nodes up waiting, marked as held by the one-per-node rule', () => {
+    const cp = [node('edge-cp-1', 'control-plane', '4', '8Gi')];
+    const result = placePods(cp, pods('cilium', 'operator', 'core', '25m', '64Mi', { replicas: 2, onePerNode: true }));
+    expect(whereIs(result)).toEqual({ 'cilium/operator#0': 'edge-cp-1' });
+    expect(names(result.pending)).toEqual(['cilium/operator#1']);
+    expect(result.pending[0]!.onePerNodeLimit).toBe(true);
+  });
+
+  it('without the rule both replicas share the node (the planner before it disagreed with the scheduler)', () => {
+    const cp = [node('edge-cp-1', 'control-plane', '4', '8Gi')];
+    const result = placePods(cp, pods('cilium', 'operator', 'core', '25m', '64Mi', { replicas: 2 }));
+    expect(result.pending).toEqual([]);
+  });
+});

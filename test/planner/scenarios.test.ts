@@ -96,3 +96,23 @@ describe('planCapacity', () => {
     expect(summary(plan.verdict.failures)).toEqual(['Red prometheus/server pending']);
   });
 });
+
+describe('planCapacity: one-per-node parts', () => {
+  const operator = () => pods('cilium', 'operator', 'core', '25m', '64Mi', { replicas: 2, onePerNode: true });
+
+  it('in Red, a one-per-node core part running once is not a failure: its second replica waits for a node', () => {
+    const plan = planCapacity(edgeCluster({ cpu: '4', memory: '8Gi' }), operator());
+    expect(names(outcome(plan, 'Red').pending)).toEqual(['cilium/operator#1']);
+    expect(plan.verdict.status).toBe('passes');
+  });
+
+  it('in Red, a one-per-node core part that cannot run at all still fails', () => {
+    const plan = planCapacity(edgeCluster({ cpu: '10m', memory: '8Gi' }), operator());
+    expect(summary(plan.verdict.failures)).toContain('Red cilium/operator pending');
+  });
+
+  it('in Green, a one-per-node part with more replicas than nodes fails', () => {
+    const plan = planCapacity(edgeCluster({ cpu: '4', memory: '8Gi' }), pods('x', 'y', 'core', '10m', '16Mi', { replicas: 4, onePerNode: true }));
+    expect(summary(plan.verdict.failures)).toContain('Green x/y pending');
+  });
+});

@@ -39,6 +39,8 @@ describe('image pinning', () => {
     expect(unpinnedImageReason(image) === undefined).toBe(pinned);
   });
 
+  // An emulation of Kyverno's string patterns, so this runs without Go tools; test/cluster/kyverno.test.ts
+  // checks these images (and more) against the real Kyverno CLI.
   it.each(images)("the Kyverno pattern agrees on %s", (image, pinned) => {
     expect(kyvernoStringPatternMatches(PINNED_IMAGE_PATTERN, image)).toBe(pinned);
   });

@@ -39,6 +39,12 @@ describe('committed policy files', () => {
     expect([...renderPolicyFiles()]).toEqual([...rendered]);
   });
 
+  it('read the same in YAML 1.1, as kubectl and the Kyverno CLI read them (yes, no, on, off are booleans there)', () => {
+    for (const [path, content] of rendered) {
+      expect(parse(content, { version: '1.1' }), path).toEqual(parse(content));
+    }
+  });
+
   it('say they are generated and must not be edited', () => {
     for (const [path, content] of rendered) {
       expect(content.startsWith(GENERATED_MARKER), path).toBe(true);
