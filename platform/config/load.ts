@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
-import { buildConfigSchema, FORMATS, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
+import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials } from './git.js';
 
 /** What the loader needs to know about each component. */
 export interface ComponentCatalogEntry extends ComponentConfigEntry {
@@ -129,12 +130,32 @@ function semanticProblems(cfg: UncheckedConfig, catalog: readonly ComponentCatal
 
 async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promise<PlatformConfig> {
   let git = { repoURL: cfg.git.repoURL, revision: cfg.git.revision };
+  const credentials = git.repoURL === undefined ? undefined : repoUrlCredentialProblem(git.repoURL);
+  if (credentials) throw new ConfigError(opts.file, [{ path: 'git.repoURL', message: credentials }]);
   if (git.repoURL === undefined || git.revision === undefined) {
     const defaults = (await opts.gitDefaults?.()) ?? {};
-    git = { repoURL: git.repoURL ?? defaults.repoURL, revision: git.revision ?? defaults.revision };
+    // The derived URL meets the same rules as a written one; its credentials are stripped (see git.ts).
+    const derivedURL = defaults.repoURL === undefined ? undefined : stripUrlCredentials(defaults.repoURL);
+    git = { repoURL: git.repoURL ?? derivedURL, revision: git.revision ?? defaults.revision };
     const missing: ConfigProblem[] = [];
     if (!git.repoURL) missing.push({ path: 'git.repoURL', message: 'not set, and this checkout has no `origin` remote to default to; set git.repoURL' });
+    else if (cfg.git.repoURL === undefined && !FORMATS['git-url'].pattern.test(git.repoURL)) {
+      missing.push({
+        path: 'git.repoURL',
+        message:
+          `not set, so it defaults to the \`origin\` remote, '${maskUrlCredentials(git.repoURL)}', which is not valid: expected ${FORMATS['git-url'].help}; ` +
+          'set git.repoURL in the config to the URL ArgoCD clones (or fix the remote: git remote set-url origin <url>)',
+      });
+    }
     if (!git.revision) missing.push({ path: 'git.revision', message: 'not set, and the current branch cannot be read (detached HEAD?); set git.revision' });
+    else if (cfg.git.revision === undefined && !new RegExp(GitSchema.properties.revision.pattern!).test(git.revision)) {
+      missing.push({
+        path: 'git.revision',
+        message:
+          `not set, so it defaults to the current branch, '${git.revision}', which is not valid: ${GitSchema.properties.revision.description}; ` +
+          `it must match ${GitSchema.properties.revision.pattern}; set git.revision in the config`,
+      });
+    }
     if (missing.length) throw new ConfigError(opts.file, missing);
   }
   const components: Record<string, ComponentSettings> = {};
