@@ -21,7 +21,7 @@ import { writeSynth } from '../synth/write.js';
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { buildPlatform, checkDrift, synthesize } from '../synth/synthesize.js';
 import { renderCapacityShort, renderCapacityTerminal } from '../planner/index.js';
-import { formatDrift } from '../synth/drift.js';
+import { formatDrift, formatUpToDate } from '../synth/drift.js';
 import { formatSummary } from '../synth/summary.js';
 import { updateReadmeReference } from '../synth/docs.js';
 
@@ -61,15 +61,15 @@ export const commands: Record<string, Command> = {
     },
   },
   check: {
-    summary: 'Fail (exit 4) with a diff when the committed synth/ differs from a fresh synth.',
+    summary: 'Fail (exit 4) with a diff when synth/ in the working tree differs from a fresh synth, or git does not track a generated file.',
     async run(args, io) {
       const { values } = parse(args, COMMON_OPTIONS);
-      const { drifts } = await checkDrift({ repoRoot: values.root ?? io.cwd, configFile: values.config });
+      const { drifts, tracking } = await checkDrift({ repoRoot: values.root ?? io.cwd, configFile: values.config });
       if (drifts.length > 0) {
         io.err(formatDrift(drifts));
         return EXIT_CODES.drift;
       }
-      io.out('synth/ is up to date.');
+      io.out(formatUpToDate(tracking));
       return EXIT_CODES.ok;
     },
   },

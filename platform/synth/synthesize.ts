@@ -10,7 +10,7 @@ import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { buildSite, type SiteBuild } from './build.js';
-import { findDrift, type Drift } from './drift.js';
+import { findDrift, findUntracked, type Drift, type Tracking } from './drift.js';
 import { readIfExists, writeSynth, type WriteReport } from './write.js';
 import { enforceCapacity } from './capacity.js';
 
@@ -76,8 +76,13 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   return { build, report };
 }
 
-/** Build in memory and compare with synth/ on disk. */
-export async function checkDrift(opts: SynthOptions): Promise<{ build: SiteBuild; drifts: Drift[] }> {
+/**
+ * Build in memory and compare with synth/ in the working tree; in a git checkout, generated files
+ * git does not track count as drift too (`untracked` / `ignored`): a commit would leave them out.
+ */
+export async function checkDrift(opts: SynthOptions): Promise<{ build: SiteBuild; drifts: Drift[]; tracking: Tracking }> {
   const build = await buildPlatform(opts);
-  return { build, drifts: await findDrift(opts.repoRoot, build.files) };
+  const drifts = await findDrift(opts.repoRoot, build.files);
+  const tracking = await findUntracked(opts.repoRoot, [...build.files.keys()]);
+  return { build, drifts: [...drifts, ...tracking.drifts], tracking };
 }
