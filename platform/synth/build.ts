@@ -38,6 +38,8 @@ export interface SiteBuild {
   readonly files: ReadonlyMap<string, string>;
   /** The capacity plan over the failure scenarios. */
   readonly plan: CapacityPlan;
+  /** Set when the site had no inventory and the image list came from another site's (a rename). */
+  readonly inventoryCarriedFrom?: string;
 }
 
 /** One file per object, named by kind and name (and namespace on a clash). */
@@ -62,9 +64,11 @@ export interface BuildOptions {
    * image list over from there (marked stale when the charts or values changed since). Default: none.
    */
   readonly previousInventory?: string;
+  /** Where `previousInventory` came from when it is not this site's own file (see `findPreviousInventory`). */
+  readonly inventoryCarriedFrom?: string;
 }
 
-export function buildSite({ config, configFile, catalog, previousInventory }: BuildOptions): SiteBuild {
+export function buildSite({ config, configFile, catalog, previousInventory, inventoryCarriedFrom }: BuildOptions): SiteBuild {
   const app = new App();
   const context = { config, configFile };
   const enabled = catalog.filter((d) => config.components[d.name]?.enabled);
@@ -108,5 +112,5 @@ export function buildSite({ config, configFile, catalog, previousInventory }: Bu
       plan,
     }),
   );
-  return { ...partial, plan };
+  return { ...partial, plan, ...(inventoryCarriedFrom ? { inventoryCarriedFrom } : {}) };
 }

@@ -1,6 +1,7 @@
 /** The short summary `npm run synth` prints: components, objects, files, total requests. */
 import { formatCpu, formatMemory } from '../model/quantity.js';
 import { expandPods, nodeFromSpec, podsFromParts } from '../planner/index.js';
+import { inventoryFile, parseInventory } from '../render/inventory.js';
 import type { SiteBuild } from './build.js';
 import type { WriteReport } from './write.js';
 
@@ -40,6 +41,8 @@ export function formatSummary(build: SiteBuild, report?: WriteReport): string {
     `site ${build.config.site.name}: ${build.components.length} components, ${objects} objects, ${build.files.size} files`,
     `requests (steady state, DaemonSets x nodes): cpu ${formatCpu(total.cpuMillis)}, memory ${formatMemory(total.memoryBytes)}`,
   ];
+  const carried = inventoryCarriedLine(build);
+  if (carried) lines.push(carried);
   if (report) {
     lines.push(
       report.written.length || report.removed.length
@@ -48,4 +51,21 @@ export function formatSummary(build: SiteBuild, report?: WriteReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * When the site had no inventory and its image list came from another site folder (a rename),
+ * one line that says so, how many images, and whether they are stale; otherwise `undefined`.
+ */
+export function inventoryCarriedLine(build: Pick<SiteBuild, 'config' | 'files' | 'inventoryCarriedFrom'>): string | undefined {
+  if (!build.inventoryCarriedFrom) return undefined;
+  const path = inventoryFile(build.config.site.name);
+  const { doc } = parseInventory(build.files.get(path) ?? '');
+  const images = doc?.images.length ?? 0;
+  return (
+    `inventory: ${path} did not exist (site renamed?): ${images} image(s) carried over from ${build.inventoryCarriedFrom}` +
+    (doc?.stale
+      ? '; marked stale until `edge-idp inventory` re-renders the charts (staleReason in the file says which)'
+      : '; their render inputs are unchanged, so they are current')
+  );
 }

@@ -11,7 +11,7 @@ import type { ComponentDefinition } from '../model/definition.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { buildSite, type SiteBuild } from './build.js';
 import { findDrift, findUntracked, type Drift, type Tracking } from './drift.js';
-import { readIfExists, writeSynth, type WriteReport } from './write.js';
+import { listFiles, readIfExists, writeSynth, type WriteReport } from './write.js';
 import { enforceCapacity } from './capacity.js';
 
 /** The config file name at the repository root. */
@@ -38,9 +38,38 @@ export async function loadPlatformConfig(opts: SynthOptions): Promise<PlatformCo
 /** Load, validate and build in memory. Throws on bad config; writes nothing. */
 export async function buildPlatform(opts: SynthOptions): Promise<SiteBuild> {
   const config = await loadPlatformConfig(opts);
-  const previousInventory = await readIfExists(join(opts.repoRoot, inventoryFile(config.site.name)));
-  const build = buildSite({ config, configFile: opts.configFile ?? CONFIG_FILE, catalog: opts.catalog ?? CATALOG, previousInventory });
+  const { text: previousInventory, carriedFrom } = await findPreviousInventory(opts.repoRoot, config.site.name);
+  const build = buildSite({
+    config,
+    configFile: opts.configFile ?? CONFIG_FILE,
+    catalog: opts.catalog ?? CATALOG,
+    previousInventory,
+    ...(carriedFrom ? { inventoryCarriedFrom: carriedFrom } : {}),
+  });
   return config.rendered ? withRenderedCharts(build, previousInventory) : build;
+}
+
+/**
+ * The inventory the image list is carried over from: the site's own `synth/<site>/inventory.yaml`,
+ * or, when the site has none and exactly one other site folder has one (the site was renamed:
+ * synth/ holds one site, and the old folder is removed by this synth), that file. Its images are
+ * still what the charts run; `renderedFrom` says whether the inputs moved (then the file is
+ * stale, with the reason), exactly as for the site's own file, so the next synth reads the new
+ * file and writes the same bytes. Several candidates: none is guessed.
+ */
+export async function findPreviousInventory(
+  repoRoot: string,
+  site: string,
+): Promise<{ text?: string; carriedFrom?: string }> {
+  const own = inventoryFile(site);
+  const text = await readIfExists(join(repoRoot, own));
+  if (text !== undefined) return { text };
+  const others = (await listFiles(repoRoot)).filter(
+    (p) => p !== own && p === inventoryFile(p.split('/')[1] ?? '') && p.split('/').length === 3,
+  );
+  if (others.length !== 1) return {};
+  const carried = await readIfExists(join(repoRoot, others[0]!));
+  return carried === undefined ? {} : { text: carried, carriedFrom: others[0]! };
 }
 
 /**
