@@ -3,9 +3,9 @@
  * plan, so both state the same facts in the same words.
  */
 import { formatCpu, formatMemory } from '../model/quantity.js';
-import { TIER_LIST } from '../model/tiers.js';
+import { TIER_LIST, TIER_NAMES, type TierName } from '../model/tiers.js';
 import type { NodeUsage, UnplacedPod } from './placement.js';
-import type { CapacityPlan } from './scenarios.js';
+import type { CapacityPlan, ScenarioOutcome } from './scenarios.js';
 import type { CapacityFinding, VerdictStatus } from './verdict.js';
 
 /** What the plan is and is not: every rendering states it. */
@@ -14,10 +14,68 @@ export const CAPACITY_DISCLAIMER =
   'not the Kubernetes scheduler itself: the real scheduler also spreads pods and weighs ' +
   'preferences, so a pass means the requests fit, not that pods land exactly as shown.';
 
-/** Why pods of non-lifeboat tiers missing in Red are not findings. */
-export const RED_EXPECTATION = `In Red only the lifeboat tiers (${TIER_LIST.filter((tier) => tier.lifeboat)
-  .map((tier) => tier.name)
-  .join(', ')}) must run; other tiers may wait.`;
+/** `a`, `a and b`, `a, b and c`. */
+function andList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+const LIFEBOAT_TIERS = TIER_LIST.filter((tier) => tier.lifeboat).map((tier) => tier.name);
+const WAITING_TIERS = TIER_LIST.filter((tier) => !tier.lifeboat).map((tier) => tier.name);
+
+/** Why pods of non-lifeboat tiers missing in Red are not findings (from the tier model). */
+export const RED_EXPECTATION =
+  `In Red only the lifeboat tiers (${LIFEBOAT_TIERS.join(', ')}) must run; ` +
+  `pods of the ${andList(WAITING_TIERS)} tiers wait for a worker to come back, as expected.`;
+
+/** The pods a scenario left out, split by what they mean. */
+export interface LeftOut {
+  /** Behind a failure or warning of the verdict. */
+  readonly findings: number;
+  /** Expected: pods of tiers that may wait (Red), by tier in tier order. */
+  readonly waiting: readonly { readonly tier: TierName; readonly count: number }[];
+  /** Expected: replicas of a one-per-node part beyond the nodes that are up. */
+  readonly extraReplicas: number;
+}
+
+/** Splits a scenario's pending and preempted pods into findings and the expected kinds. */
+export function leftOut(plan: CapacityPlan, { scenario, placement }: ScenarioOutcome): LeftOut {
+  const flagged = new Set(
+    [...plan.verdict.failures, ...plan.verdict.warnings].filter((f) => f.scenario === scenario.name).flatMap((f) => f.pods),
+  );
+  const byTier = new Map<TierName, number>();
+  let findings = 0;
+  let extraReplicas = 0;
+  for (const unplaced of [...placement.pending, ...placement.preempted]) {
+    if (flagged.has(unplaced)) findings++;
+    else if (unplaced.onePerNodeLimit) extraReplicas++;
+    else byTier.set(unplaced.instance.pod.tier, (byTier.get(unplaced.instance.pod.tier) ?? 0) + 1);
+  }
+  const waiting = TIER_NAMES.filter((tier) => byTier.has(tier)).map((tier) => ({ tier, count: byTier.get(tier)! }));
+  return { findings, waiting, extraReplicas };
+}
+
+/**
+ * What a scenario left out, in words: `every pod placed`, or e.g. `14 pod(s) of the important
+ * tier wait for a worker (expected in Red); 1 extra replica of a one-per-node part waits for
+ * another node (expected)`. Pods behind a finding come first, as not expected.
+ */
+export function leftOutText(plan: CapacityPlan, outcome: ScenarioOutcome, { explain = true }: { explain?: boolean } = {}): string {
+  const { findings, waiting, extraReplicas } = leftOut(plan, outcome);
+  const parts: string[] = [];
+  if (findings) parts.push(`${findings} pod(s) left out, not expected (see the findings above)`);
+  const waitingCount = waiting.reduce((n, w) => n + w.count, 0);
+  if (waitingCount) {
+    const tiers = waiting.map((w) => w.tier);
+    parts.push(
+      `${waitingCount} pod(s) of the ${andList(tiers)} tier${tiers.length === 1 ? '' : 's'} wait for a worker ` +
+        (explain ? `(expected: only the lifeboat tiers ${andList(LIFEBOAT_TIERS)} must run in ${outcome.scenario.name})` : '(expected)'),
+    );
+  }
+  if (extraReplicas) {
+    parts.push(`${extraReplicas} extra replica(s) of one-per-node parts wait for another node (expected)`);
+  }
+  return parts.length ? parts.join('; ') : 'every pod placed';
+}
 
 const GIB = 1024 ** 3;
 
@@ -113,4 +171,10 @@ export function transientLine(plan: CapacityPlan): string | undefined {
     (pod) => `${pod.component}/${pod.part}#${pod.replica} (${requestText(pod.cpuMillicores, pod.memoryBytes)})`,
   );
   return `Transient pods (Jobs/CronJobs; run to completion, not placed in steady state): ${names.join(', ')}`;
+}
+
+/** The note under the Red scenario: the rule from the tier model, and what it means here. */
+export function redNote(plan: CapacityPlan, outcome: ScenarioOutcome): string {
+  const text = leftOutText(plan, outcome, { explain: false });
+  return text === 'every pod placed' ? RED_EXPECTATION : `${RED_EXPECTATION} Here: ${text}.`;
 }

@@ -4,7 +4,7 @@ import {
   cpuUsage,
   findingLine,
   memoryUsage,
-  RED_EXPECTATION,
+  redNote,
   transientLine,
   unplacedPodLine,
   verdictWord,
@@ -27,7 +27,7 @@ function unplacedList(label: string, pods: readonly UnplacedPod[]): string[] {
   return ['', `${label} (${pods.length}):`, '', ...pods.map((u) => `- ${unplacedPodLine(u)}`)];
 }
 
-function scenarioSection({ scenario, placement }: ScenarioOutcome): string[] {
+function scenarioSection(plan: CapacityPlan, { scenario, placement }: ScenarioOutcome): string[] {
   const rows = placement.nodes.map(
     (usage) => `| ${code(usage.node.name)} | ${usage.node.role} | ${cpuUsage(usage)} | ${memoryUsage(usage)} |`,
   );
@@ -41,7 +41,7 @@ function scenarioSection({ scenario, placement }: ScenarioOutcome): string[] {
     ...unplacedList('Pending', placement.pending),
     ...unplacedList('Preempted', placement.preempted),
     ...(placement.evictions.length > 0 ? ['', `Evictions: ${placement.evictions.length}.`] : []),
-    ...(scenario.kind === 'red' ? ['', RED_EXPECTATION] : []),
+    ...(scenario.kind === 'red' ? ['', redNote(plan, { scenario, placement })] : []),
   ];
 }
 
@@ -59,7 +59,7 @@ export function renderCapacityMarkdown(plan: CapacityPlan): string {
     `**Verdict: ${verdictWord(plan.verdict.status)}.**`,
     ...findingList('Failures', plan.verdict.failures),
     ...findingList('Warnings', plan.verdict.warnings),
-    ...plan.outcomes.flatMap(scenarioSection),
+    ...plan.outcomes.flatMap((outcome) => scenarioSection(plan, outcome)),
     ...(transient ? ['', `${transient}.`] : []),
   ];
   return `${lines.join('\n')}\n`;

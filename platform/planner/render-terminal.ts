@@ -3,8 +3,9 @@ import {
   CAPACITY_DISCLAIMER,
   cpuUsage,
   findingLine,
+  leftOutText,
   memoryUsage,
-  RED_EXPECTATION,
+  redNote,
   transientLine,
   unplacedPodLine,
   usageBar,
@@ -19,7 +20,7 @@ function unplacedBlock(label: string, pods: readonly UnplacedPod[]): string[] {
   return [`  ${label} (${pods.length}):`, ...pods.map((u) => `    - ${unplacedPodLine(u)}`)];
 }
 
-function scenarioBlock({ scenario, placement }: ScenarioOutcome): string[] {
+function scenarioBlock(plan: CapacityPlan, { scenario, placement }: ScenarioOutcome): string[] {
   const nameWidth = Math.max(0, ...placement.nodes.map((usage) => usage.node.name.length));
   const nodeLines = placement.nodes.map(
     (usage) =>
@@ -33,7 +34,7 @@ function scenarioBlock({ scenario, placement }: ScenarioOutcome): string[] {
     ...unplacedBlock('pending', placement.pending),
     ...unplacedBlock('preempted', placement.preempted),
     ...(placement.evictions.length > 0 ? [`  evictions: ${placement.evictions.length}`] : []),
-    ...(scenario.kind === 'red' ? [`  ${RED_EXPECTATION}`] : []),
+    ...(scenario.kind === 'red' ? [`  ${redNote(plan, { scenario, placement })}`] : []),
   ];
 }
 
@@ -49,7 +50,7 @@ export function renderCapacityTerminal(plan: CapacityPlan): string {
     `Verdict: ${verdictWord(verdict.status)}`,
     ...verdict.failures.map((f) => `  fail  ${findingLine(f)}`),
     ...verdict.warnings.map((f) => `  warn  ${findingLine(f)}`),
-    ...plan.outcomes.flatMap((outcome) => ['', ...scenarioBlock(outcome)]),
+    ...plan.outcomes.flatMap((outcome) => ['', ...scenarioBlock(plan, outcome)]),
     ...(transient ? ['', transient] : []),
   ];
   return `${lines.join('\n')}\n`;
@@ -66,9 +67,8 @@ export function renderCapacityShort(plan: CapacityPlan): string {
       (a, b) => Math.max(b.cpuUsedMillicores / b.node.cpuMillicores, b.memoryUsedBytes / b.node.memoryBytes) -
         Math.max(a.cpuUsedMillicores / a.node.cpuMillicores, a.memoryUsedBytes / a.node.memoryBytes),
     )[0];
-    const left = placement.pending.length + placement.preempted.length;
     const load = busiest ? `busiest ${busiest.node.name} cpu ${cpuUsage(busiest)}, mem ${memoryUsage(busiest)}` : 'no node up';
-    return `  ${scenario.name.padEnd(24)} ${load}; ${left === 0 ? 'every pod placed' : `${left} pod(s) left out`}`;
+    return `  ${scenario.name.padEnd(24)} ${load}; ${leftOutText(plan, { scenario, placement })}`;
   });
   return [
     `capacity: ${verdictWord(verdict.status)} (feasibility estimate; \`edge-idp plan\` for details)`,

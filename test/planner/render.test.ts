@@ -3,8 +3,10 @@ import {
   CAPACITY_DISCLAIMER,
   planCapacity,
   renderCapacityMarkdown,
+  renderCapacityShort,
   renderCapacityTerminal,
 } from '../../platform/planner/index.js';
+import { TIER_LIST } from '../../platform/model/tiers.js';
 import { edgeCluster, pods } from './fixtures.js';
 
 /** A node agent Deployment lands on the first node by name: 1.2 of 4 cores and 2 of 8 GiB there. */
@@ -78,5 +80,39 @@ describe('stable output', () => {
     expect(renderCapacityMarkdown(again)).toBe(renderCapacityMarkdown(first));
     expect(renderCapacityTerminal(shuffled)).toBe(renderCapacityTerminal(first));
     expect(renderCapacityMarkdown(shuffled)).toBe(renderCapacityMarkdown(first));
+  });
+});
+
+describe('what Red leaves out, in words from the tier model', () => {
+  const waitingTiers = TIER_LIST.filter((t) => !t.lifeboat).map((t) => t.name);
+  const lifeboatTiers = TIER_LIST.filter((t) => t.lifeboat).map((t) => t.name);
+  const plan = () =>
+    planCapacity(edgeCluster({ cpu: '4', memory: '8Gi' }), [
+      ...busyPods(),
+      ...pods('demo', 'web', 'workloads', '100m', '128Mi', { replicas: 2 }),
+    ]);
+
+  it('the short form says which tiers wait for a worker and that it is expected, next to a passing verdict', () => {
+    const p = plan();
+    expect(p.verdict.status).toBe('passes');
+    const red = renderCapacityShort(p).split('\n').find((l) => l.trimStart().startsWith('Red'))!;
+    expect(red).toContain(`3 pod(s) of the ${waitingTiers.join(' and ')} tiers wait for a worker (expected: only the lifeboat tiers ${lifeboatTiers.join(' and ')} must run in Red)`);
+    expect(red).not.toMatch(/left out/);
+    // The count is every pod left out: nothing is hidden.
+    const outcome = p.outcomes.find((o) => o.scenario.kind === 'red')!;
+    expect(outcome.placement.pending.length + outcome.placement.preempted.length).toBe(3);
+  });
+
+  it('the long forms state the rule and what it means for this plan', () => {
+    for (const text of [renderCapacityTerminal(plan()), renderCapacityMarkdown(plan())]) {
+      expect(text).toContain(`In Red only the lifeboat tiers (${lifeboatTiers.join(', ')}) must run; pods of the ${waitingTiers.join(' and ')} tiers wait for a worker to come back, as expected.`);
+      expect(text).toContain(`Here: 3 pod(s) of the ${waitingTiers.join(' and ')} tiers wait for a worker (expected).`);
+    }
+  });
+
+  it('pods behind a finding are not called expected', () => {
+    const p = knownPlan();
+    const green = renderCapacityShort(p).split('\n').find((l) => l.trimStart().startsWith('Green'))!;
+    expect(green).toMatch(/1 pod\(s\) left out, not expected \(see the findings above\)$/);
   });
 });
