@@ -11,7 +11,7 @@ import type { ComponentDefinition } from '../model/definition.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { buildSite, type SiteBuild } from './build.js';
 import { findDrift, type Drift } from './drift.js';
-import { readIfExists, writeSynth, type WriteReport } from './write.js';
+import { assertSynthFolder, describeReadError, hasPendingWrite, InterruptedError, JOURNAL_FILE, readIfExists, recoverInterruptedWrite, writeSynth, type WriteReport } from './write.js';
 import { enforceCapacity } from './capacity.js';
 
 /** The config file name at the repository root. */
@@ -38,7 +38,10 @@ export async function loadPlatformConfig(opts: SynthOptions): Promise<PlatformCo
 /** Load, validate and build in memory. Throws on bad config; writes nothing. */
 export async function buildPlatform(opts: SynthOptions): Promise<SiteBuild> {
   const config = await loadPlatformConfig(opts);
-  const previousInventory = await readIfExists(join(opts.repoRoot, inventoryFile(config.site.name)));
+  const previousFile = join(opts.repoRoot, inventoryFile(config.site.name));
+  const previousInventory = await readIfExists(previousFile).catch((e: unknown) => {
+    throw describeReadError(previousFile, 'the previous inventory', e) ?? e;
+  });
   const build = buildSite({ config, configFile: opts.configFile ?? CONFIG_FILE, catalog: opts.catalog ?? CATALOG, previousInventory });
   return config.rendered ? withRenderedCharts(build, previousInventory) : build;
 }
@@ -68,16 +71,29 @@ export interface SynthResult {
   readonly report: WriteReport;
 }
 
-/** Build and write synth/ atomically. */
-export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
+/**
+ * Build and write synth/: afterwards it is exactly the old tree or exactly the new one, even
+ * when the process is killed (see write.ts). A write a killed run left is finished or undone
+ * first, so the build reads a whole synth/ (the previous inventory).
+ */
+export async function synthesize(opts: SynthOptions & { readonly signal?: AbortSignal }): Promise<SynthResult> {
+  await recoverInterruptedWrite(opts.repoRoot);
   const build = await buildPlatform(opts);
   enforceCapacity(build, build.plan);
-  const report = await writeSynth(opts.repoRoot, build.files);
+  if (opts.signal?.aborted) throw new InterruptedError();
+  const report = await writeSynth(opts.repoRoot, build.files, opts.signal ? { signal: opts.signal } : {});
   return { build, report };
 }
 
 /** Build in memory and compare with synth/ on disk. */
 export async function checkDrift(opts: SynthOptions): Promise<{ build: SiteBuild; drifts: Drift[] }> {
   const build = await buildPlatform(opts);
+  await assertSynthFolder(opts.repoRoot);
+  if (await hasPendingWrite(opts.repoRoot)) {
+    throw new EdgeIdpError(
+      `a killed synth left ${join(opts.repoRoot, JOURNAL_FILE)}: synth/ may be half swapped. Fix: run \`edge-idp synth\` (it finishes or undoes the write), then check again.`,
+      EXIT_CODES.drift,
+    );
+  }
   return { build, drifts: await findDrift(opts.repoRoot, build.files) };
 }
