@@ -35,6 +35,14 @@ function synthSync(repo: string) {
   return spawnSync(process.execPath, [CLI, 'synth', '--root', repo], { encoding: 'utf8' });
 }
 
+/** A synth run that does not block the event loop (the other worker's kill timers stay on time). */
+function synthAsync(repo: string): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'synth', '--root', repo], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stderr })));
+}
+
 const OLD_SITE = 'edge-01';
 const NEW_SITE = 'edge-renamed-by-the-interrupt-test';
 let oldConfig = '';
@@ -80,11 +88,15 @@ interface Outcome {
   /** What the killed run left: 'old', 'new', or 'mid-swap' (journal present, recovered afterwards). */
   readonly left: 'old' | 'new' | 'mid-swap';
   readonly afterRecovery: 'old' | 'new';
+  /** Timed kills: when the signal was actually sent. */
+  readonly killedAfterMs?: number;
 }
 
 async function killOnce(kill: Kill, name: string): Promise<Outcome> {
   const repo = freshRepo(name);
   const env = { ...process.env, ...(typeof kill.at === 'string' ? { EDGE_IDP_DEBUG_STOP_AT: kill.at } : {}) };
+  const spawnedAt = Date.now();
+  let killedAfterMs: number | undefined;
   const child = spawn(process.execPath, [CLI, 'synth', '--root', repo], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -102,6 +114,7 @@ async function killOnce(kill: Kill, name: string): Promise<Outcome> {
     if (kill.signal === 'SIGINT') process.kill(child.pid!, 'SIGCONT');
   } else {
     await new Promise((r) => setTimeout(r, kill.at as number));
+    killedAfterMs = Date.now() - spawnedAt;
     if (!done) process.kill(child.pid!, kill.signal);
   }
   const code = await exited;
@@ -122,7 +135,7 @@ async function killOnce(kill: Kill, name: string): Promise<Outcome> {
   const afterRecovery = which(await treeDigest(repo));
   expect(afterRecovery, `${name}: after recovery synth/ is the old or the new tree`).toBeDefined();
   expect(leftovers(repo), name).toEqual([]);
-  return { kill, code, left, afterRecovery: afterRecovery! };
+  return { kill, code, left, afterRecovery: afterRecovery!, ...(killedAfterMs !== undefined ? { killedAfterMs } : {}) };
 }
 
 // Needs /proc to see that a process stopped itself (Linux).
@@ -146,7 +159,8 @@ describe.skipIf(!existsSync('/proc/self/stat'))('synth interrupted by real signa
     expect(newDigest).not.toBe(oldDigest);
 
     const phases = ['locked', 'stage:1', `stage:${Math.ceil(newFileCount / 2)}`, `stage:${newFileCount}`, 'staged', 'journal', 'old-moved', 'swapped', 'old-removed'];
-    const delays = Array.from({ length: 7 }, (_, i) => Math.round(((i + 1) / 8) * runMs * 1.1));
+    // Two runs at a time take longer than the lone measured one: spread the delays past it.
+    const delays = Array.from({ length: 7 }, (_, i) => Math.round(((i + 1) / 8) * runMs * 1.8));
     const kills: Kill[] = [];
     for (const signal of ['SIGINT', 'SIGKILL'] as const) {
       for (const at of phases) kills.push({ signal, at });
@@ -160,7 +174,7 @@ describe.skipIf(!existsSync('/proc/self/stat'))('synth interrupted by real signa
         outcomes.push(await killOnce(job.k, job.name));
         // The next run after the kill: from exactly what the kill left.
         const repo = join(scratch, job.name);
-        const next = synthSync(repo);
+        const next = await synthAsync(repo);
         expect(next.status, `${job.name} next run: ${next.stderr}`).toBe(0);
         expect(await treeDigest(repo), `${job.name}: the next run writes the new tree`).toBe(newDigest);
         expect(leftovers(repo), `${job.name}: the next run leaves no leftovers`).toEqual([]);
@@ -180,7 +194,7 @@ describe.skipIf(!existsSync('/proc/self/stat'))('synth interrupted by real signa
     // A hard kill between the two renames leaves the journal; recovery puts the old tree back.
     expect(byPhase('SIGKILL', 'old-moved')).toMatchObject({ left: 'mid-swap', afterRecovery: 'old' });
 
-    const tally = outcomes.map((o) => `${o.kill.signal}@${o.kill.at}${typeof o.kill.at === 'number' ? 'ms' : ''}→exit ${o.code}→${o.left}${o.left === 'mid-swap' ? `→${o.afterRecovery}` : ''}`);
+    const tally = outcomes.map((o) => `${o.kill.signal}@${o.kill.at}${typeof o.kill.at === 'number' ? `ms (sent at ${o.killedAfterMs} ms)` : ''}→exit ${o.code}→${o.left}${o.left === 'mid-swap' ? `→${o.afterRecovery}` : ''}`);
     console.log(`interrupt test: ${outcomes.length} kills (run ${runMs} ms) in ${Date.now() - started} ms:\n  ${tally.join('\n  ')}`);
   }, 240_000);
 });
