@@ -17,7 +17,7 @@ import {
 } from '../render/index.js';
 import { enforceCapacity } from '../synth/capacity.js';
 import { diffSynth, propose, renderSynthDiff } from '../review/index.js';
-import { writeSynth } from '../synth/write.js';
+import { recoverInterruptedWrite, writeSynth } from '../synth/write.js';
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { buildPlatform, checkDrift, synthesize } from '../synth/synthesize.js';
 import { renderCapacityShort, renderCapacityTerminal } from '../planner/index.js';
@@ -29,11 +29,15 @@ export interface CommandIO {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly cwd: string;
+  /** Aborted on SIGINT/SIGTERM (only for `interruptible` commands). */
+  readonly signal?: AbortSignal;
 }
 
 export interface Command {
   readonly summary: string;
   readonly run: (args: string[], io: CommandIO) => Promise<number>;
+  /** Handles `io.signal` itself (stops cleanly); other commands exit at once on SIGINT. */
+  readonly interruptible?: boolean;
 }
 
 const COMMON_OPTIONS = {
@@ -51,10 +55,11 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 
 export const commands: Record<string, Command> = {
   synth: {
-    summary: 'Write synth/ from platform.yaml (deterministic, atomic) and print a summary.',
+    summary: 'Write synth/ from platform.yaml (deterministic; old or new tree, even when killed) and print a summary.',
+    interruptible: true,
     async run(args, io) {
       const { values } = parse(args, COMMON_OPTIONS);
-      const { build, report } = await synthesize({ repoRoot: values.root ?? io.cwd, configFile: values.config });
+      const { build, report } = await synthesize({ repoRoot: values.root ?? io.cwd, configFile: values.config, ...(io.signal ? { signal: io.signal } : {}) });
       io.out(formatSummary(build, report));
       io.out(renderCapacityShort(build.plan));
       return EXIT_CODES.ok;
@@ -103,12 +108,14 @@ export const commands: Record<string, Command> = {
   },
   inventory: {
     summary: 'Render the charts, refresh synth/<site>/inventory.yaml and print every image and chart to mirror (--format text|json).',
+    interruptible: true,
     async run(args, io) {
       const { values } = parse(args, { ...COMMON_OPTIONS, charts: { type: 'string' }, format: { type: 'string', default: 'text' } });
       if (values.format !== 'text' && values.format !== 'json') {
         throw new EdgeIdpError(`--format must be text or json, not '${values.format}'`, EXIT_CODES.usage);
       }
       const root = values.root ?? io.cwd;
+      await recoverInterruptedWrite(root);
       const build = await buildPlatform({ repoRoot: root, configFile: values.config });
       enforceCapacity(build, build.plan);
       const helm = await requireHelm();
@@ -117,7 +124,7 @@ export const commands: Record<string, Command> = {
       const path = inventoryFile(build.config.site.name);
       // Components that failed to render keep their previous images (and the file says stale).
       const doc = buildInventory(build, results, build.files.get(path));
-      await writeSynth(root, new Map(build.files).set(path, inventoryYaml(doc)));
+      await writeSynth(root, new Map(build.files).set(path, inventoryYaml(doc)), io.signal ? { signal: io.signal } : {});
       io.out(mirrorList(doc, values.format).trimEnd());
       const failed = results.filter((r) => r.error);
       if (failed.length) io.err(formatSiteRenderReport(failed));

@@ -6,9 +6,28 @@
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { commands, usage, type CommandIO } from './commands.js';
 
+/**
+ * SIGINT/SIGTERM: a command that writes synth/ (`interruptible`) gets an aborted signal and
+ * stops cleanly (synth/ as it was, or the swap completed); any other command, or a second
+ * signal, exits at once (a killed write is finished or undone by the next synth).
+ */
+const interrupt = new AbortController();
+let interruptible = false;
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(sig, () => {
+    if (!interruptible || interrupt.signal.aborted) process.exit(code);
+    interrupt.abort();
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const io: CommandIO = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), cwd: process.cwd() };
+  const io: CommandIO = {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    cwd: process.cwd(),
+    signal: interrupt.signal,
+  };
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.out(usage());
     return name ? EXIT_CODES.ok : EXIT_CODES.usage;
@@ -18,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     io.err(`edge-idp: unknown command '${name}'\n\n${usage()}`);
     return EXIT_CODES.usage;
   }
+  interruptible = command.interruptible === true;
   try {
     return await command.run(rest, io);
   } catch (e) {

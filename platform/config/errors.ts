@@ -12,7 +12,7 @@ export const EXIT_CODES = {
   ok: 0,
   /** Unexpected failure (a bug): report it. */
   internal: 1,
-  /** platform.yaml is invalid. */
+  /** platform.yaml is invalid, or the repository cannot be written (read-only, permissions, synth not a folder). */
   config: 2,
   /** The platform does not fit the nodes (capacity planner). */
   capacity: 3,
@@ -24,6 +24,8 @@ export const EXIT_CODES = {
   tool: 6,
   /** Wrong command-line usage. */
   usage: 64,
+  /** Interrupted (SIGINT, SIGTERM) before anything was written. */
+  interrupted: 130,
 } as const;
 
 /** An error that carries its exit code. */

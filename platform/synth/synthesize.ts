@@ -11,7 +11,18 @@ import type { ComponentDefinition } from '../model/definition.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { buildSite, type SiteBuild } from './build.js';
 import { findDrift, findUntracked, type Drift, type Tracking } from './drift.js';
-import { listFiles, readIfExists, writeSynth, type WriteReport } from './write.js';
+import {
+  assertSynthFolder,
+  describeReadError,
+  hasPendingWrite,
+  InterruptedError,
+  JOURNAL_FILE,
+  listFiles,
+  readIfExists,
+  recoverInterruptedWrite,
+  writeSynth,
+  type WriteReport,
+} from './write.js';
 import { enforceCapacity } from './capacity.js';
 
 /** The config file name at the repository root. */
@@ -62,13 +73,17 @@ export async function findPreviousInventory(
   site: string,
 ): Promise<{ text?: string; carriedFrom?: string }> {
   const own = inventoryFile(site);
-  const text = await readIfExists(join(repoRoot, own));
+  const read = (path: string) =>
+    readIfExists(path).catch((e: unknown) => {
+      throw describeReadError(path, 'the previous inventory', e) ?? e;
+    });
+  const text = await read(join(repoRoot, own));
   if (text !== undefined) return { text };
   const others = (await listFiles(repoRoot)).filter(
     (p) => p !== own && p === inventoryFile(p.split('/')[1] ?? '') && p.split('/').length === 3,
   );
   if (others.length !== 1) return {};
-  const carried = await readIfExists(join(repoRoot, others[0]!));
+  const carried = await read(join(repoRoot, others[0]!));
   return carried === undefined ? {} : { text: carried, carriedFrom: others[0]! };
 }
 
@@ -97,11 +112,17 @@ export interface SynthResult {
   readonly report: WriteReport;
 }
 
-/** Build and write synth/ atomically. */
-export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
+/**
+ * Build and write synth/: afterwards it is exactly the old tree or exactly the new one, even
+ * when the process is killed (see write.ts). A write a killed run left is finished or undone
+ * first, so the build reads a whole synth/ (the previous inventory).
+ */
+export async function synthesize(opts: SynthOptions & { readonly signal?: AbortSignal }): Promise<SynthResult> {
+  await recoverInterruptedWrite(opts.repoRoot);
   const build = await buildPlatform(opts);
   enforceCapacity(build, build.plan);
-  const report = await writeSynth(opts.repoRoot, build.files);
+  if (opts.signal?.aborted) throw new InterruptedError();
+  const report = await writeSynth(opts.repoRoot, build.files, opts.signal ? { signal: opts.signal } : {});
   return { build, report };
 }
 
@@ -111,6 +132,13 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
  */
 export async function checkDrift(opts: SynthOptions): Promise<{ build: SiteBuild; drifts: Drift[]; tracking: Tracking }> {
   const build = await buildPlatform(opts);
+  await assertSynthFolder(opts.repoRoot);
+  if (await hasPendingWrite(opts.repoRoot)) {
+    throw new EdgeIdpError(
+      `a killed synth left ${join(opts.repoRoot, JOURNAL_FILE)}: synth/ may be half swapped. Fix: run \`edge-idp synth\` (it finishes or undoes the write), then check again.`,
+      EXIT_CODES.drift,
+    );
+  }
   const drifts = await findDrift(opts.repoRoot, build.files);
   const tracking = await findUntracked(opts.repoRoot, [...build.files.keys()]);
   return { build, drifts: [...drifts, ...tracking.drifts], tracking };
