@@ -79,6 +79,7 @@ export async function findPreviousInventory(
     });
   const text = await read(join(repoRoot, own));
   if (text !== undefined) return { text };
+  await assertSynthFolder(repoRoot);
   const others = (await listFiles(repoRoot)).filter(
     (p) => p !== own && p === inventoryFile(p.split('/')[1] ?? '') && p.split('/').length === 3,
   );
