@@ -1,6 +1,6 @@
 /** The CLI's commands: argument parsing and printing around one library call each. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   buildInventory,
@@ -35,41 +35,101 @@ export interface CommandIO {
 
 export interface Command {
   readonly summary: string;
+  /** Options, each with the help line `--help` prints. */
+  readonly options: Readonly<Record<string, OptionSpec>>;
   readonly run: (args: string[], io: CommandIO) => Promise<number>;
   /** Handles `io.signal` itself (stops cleanly); other commands exit at once on SIGINT. */
   readonly interruptible?: boolean;
 }
 
-const COMMON_OPTIONS = {
-  config: { type: 'string', default: 'platform.yaml' },
-  root: { type: 'string' },
-} as const;
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly default?: string | boolean;
+  /** The value's placeholder in the help, e.g. `FILE`. */
+  readonly arg?: string;
+  readonly help: string;
+}
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true });
-  } catch (e) {
-    throw new EdgeIdpError(`${(e as Error).message}\n\n${usage()}`, EXIT_CODES.usage);
-  }
+type Values<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]: (O[K]['type'] extends 'boolean' ? boolean : string) | (O[K] extends { default: string | boolean } ? never : undefined);
+};
+
+const COMMON_OPTIONS = {
+  config: {
+    type: 'string',
+    arg: 'FILE',
+    help: 'the config file (default: platform.yaml in the --root directory); a relative path is relative to the current directory',
+  },
+  root: { type: 'string', arg: 'DIR', help: 'the repository root, where synth/ is (default: the current directory)' },
+} as const satisfies Record<string, OptionSpec>;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', help: 'print this help and exit' } } as const satisfies Record<string, OptionSpec>;
+
+/**
+ * Where the repository and the config are: `--root` and `--config` are relative to the current
+ * directory (absolute paths stay absolute); without `--config`, platform.yaml in the root. A
+ * config inside the root is passed root-relative (git paths for diff and propose).
+ */
+function location(values: { root?: string | undefined; config?: string | undefined }, io: CommandIO): { repoRoot: string; configFile?: string } {
+  const repoRoot = resolve(io.cwd, values.root ?? '.');
+  if (values.config === undefined) return { repoRoot };
+  const file = resolve(io.cwd, values.config);
+  const rel = relative(repoRoot, file);
+  const inside = rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+  return { repoRoot, configFile: inside ? rel : file };
+}
+
+function parseError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const quoted = /'([^']*)'/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted) return `unknown option '${quoted}'`;
+  if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted) return `unexpected argument '${quoted}': this command takes options only`;
+  return err.message.split('\n')[0]!;
+}
+
+function defineCommand<const O extends Record<string, OptionSpec>>(
+  name: string,
+  def: { summary: string; options: O; interruptible?: boolean; run: (values: Values<O>, io: CommandIO) => Promise<number> },
+): Command {
+  return {
+    summary: def.summary,
+    options: def.options,
+    ...(def.interruptible ? { interruptible: true } : {}),
+    async run(args, io) {
+      const options = { ...def.options, ...HELP_OPTION } as unknown as NonNullable<ParseArgsConfig['options']>;
+      let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+      try {
+        ({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }));
+      } catch (e) {
+        throw new EdgeIdpError(`${parseError(e)}\n\n${commandUsage(name)}`, EXIT_CODES.usage);
+      }
+      if (values.help) {
+        io.out(commandUsage(name));
+        return EXIT_CODES.ok;
+      }
+      return def.run(values as Values<O>, io);
+    },
+  };
 }
 
 export const commands: Record<string, Command> = {
-  synth: {
+  synth: defineCommand('synth', {
     summary: 'Write synth/ from platform.yaml (deterministic; old or new tree, even when killed) and print a summary.',
+    options: COMMON_OPTIONS,
     interruptible: true,
-    async run(args, io) {
-      const { values } = parse(args, COMMON_OPTIONS);
-      const { build, report } = await synthesize({ repoRoot: values.root ?? io.cwd, configFile: values.config, ...(io.signal ? { signal: io.signal } : {}) });
+    async run(values, io) {
+      const { build, report } = await synthesize({ ...location(values, io), ...(io.signal ? { signal: io.signal } : {}) });
       io.out(formatSummary(build, report));
       io.out(renderCapacityShort(build.plan));
       return EXIT_CODES.ok;
     },
-  },
-  check: {
+  }),
+  check: defineCommand('check', {
     summary: 'Fail (exit 4) with a diff when synth/ in the working tree differs from a fresh synth, or git does not track a generated file.',
-    async run(args, io) {
-      const { values } = parse(args, COMMON_OPTIONS);
-      const { drifts, tracking } = await checkDrift({ repoRoot: values.root ?? io.cwd, configFile: values.config });
+    options: COMMON_OPTIONS,
+    async run(values, io) {
+      const { drifts, tracking } = await checkDrift(location(values, io));
       if (drifts.length > 0) {
         io.err(formatDrift(drifts));
         return EXIT_CODES.drift;
@@ -77,21 +137,25 @@ export const commands: Record<string, Command> = {
       io.out(formatUpToDate(tracking));
       return EXIT_CODES.ok;
     },
-  },
-  plan: {
+  }),
+  plan: defineCommand('plan', {
     summary: 'Print the capacity plan: every pod placed on the nodes in each failure scenario (exit 3 when it fails).',
-    async run(args, io) {
-      const { values } = parse(args, COMMON_OPTIONS);
-      const build = await buildPlatform({ repoRoot: values.root ?? io.cwd, configFile: values.config });
+    options: COMMON_OPTIONS,
+    async run(values, io) {
+      const build = await buildPlatform(location(values, io));
       io.out(renderCapacityTerminal(build.plan));
       return build.plan.verdict.status === 'fails' ? EXIT_CODES.capacity : EXIT_CODES.ok;
     },
-  },
-  render: {
+  }),
+  render: defineCommand('render', {
     summary: 'Render every Helm chart with the generated values (real helm) and check every pod: exit 5 on a miss, 6 when a chart cannot be rendered.',
-    async run(args, io) {
-      const { values } = parse(args, { ...COMMON_OPTIONS, charts: { type: 'string' }, out: { type: 'string' } });
-      const build = await buildPlatform({ repoRoot: values.root ?? io.cwd, configFile: values.config });
+    options: {
+      ...COMMON_OPTIONS,
+      charts: { type: 'string', arg: 'DIR', help: 'read charts from this folder instead of their repositories' },
+      out: { type: 'string', arg: 'DIR', help: 'also write the rendered manifests under this folder' },
+    },
+    async run(values, io) {
+      const build = await buildPlatform(location(values, io));
       const helm = await requireHelm();
       const chartsDir = values.charts ? resolve(io.cwd, values.charts) : undefined;
       const results = await renderSite(build, { helm, ...(chartsDir ? { chartsDir } : {}) });
@@ -105,18 +169,22 @@ export const commands: Record<string, Command> = {
       if (results.some((r) => r.error)) return EXIT_CODES.tool;
       return siteRenderOk(results) ? EXIT_CODES.ok : EXIT_CODES.conformance;
     },
-  },
-  inventory: {
+  }),
+  inventory: defineCommand('inventory', {
     summary: 'Render the charts, refresh synth/<site>/inventory.yaml and print every image and chart to mirror (--format text|json).',
     interruptible: true,
-    async run(args, io) {
-      const { values } = parse(args, { ...COMMON_OPTIONS, charts: { type: 'string' }, format: { type: 'string', default: 'text' } });
+    options: {
+      ...COMMON_OPTIONS,
+      charts: { type: 'string', arg: 'DIR', help: 'read charts from this folder instead of their repositories' },
+      format: { type: 'string', arg: 'text|json', default: 'text', help: 'output format (default: text)' },
+    },
+    async run(values, io) {
       if (values.format !== 'text' && values.format !== 'json') {
-        throw new EdgeIdpError(`--format must be text or json, not '${values.format}'`, EXIT_CODES.usage);
+        throw new EdgeIdpError(`--format must be text or json, not '${values.format}'\n\n${commandUsage('inventory')}`, EXIT_CODES.usage);
       }
-      const root = values.root ?? io.cwd;
-      await recoverInterruptedWrite(root);
-      const build = await buildPlatform({ repoRoot: root, configFile: values.config });
+      const where = location(values, io);
+      await recoverInterruptedWrite(where.repoRoot);
+      const build = await buildPlatform(where);
       enforceCapacity(build, build.plan);
       const helm = await requireHelm();
       const chartsDir = values.charts ? resolve(io.cwd, values.charts) : undefined;
@@ -124,29 +192,37 @@ export const commands: Record<string, Command> = {
       const path = inventoryFile(build.config.site.name);
       // Components that failed to render keep their previous images (and the file says stale).
       const doc = buildInventory(build, results, build.files.get(path));
-      await writeSynth(root, new Map(build.files).set(path, inventoryYaml(doc)), io.signal ? { signal: io.signal } : {});
+      await writeSynth(where.repoRoot, new Map(build.files).set(path, inventoryYaml(doc)), io.signal ? { signal: io.signal } : {});
       io.out(mirrorList(doc, values.format).trimEnd());
       const failed = results.filter((r) => r.error);
       if (failed.length) io.err(formatSiteRenderReport(failed));
       if (doc.stale) io.err(`inventory is stale: ${doc.staleReason}`);
       return failed.length ? EXIT_CODES.tool : EXIT_CODES.ok;
     },
-  },
-  diff: {
+  }),
+  diff: defineCommand('diff', {
     summary: 'Show what the working tree does to synth/ against a base commit (default: the merge base with the default branch), as Markdown.',
-    async run(args, io) {
-      const { values } = parse(args, { ...COMMON_OPTIONS, base: { type: 'string' }, json: { type: 'boolean', default: false } });
-      const diff = await diffSynth({ repoRoot: values.root ?? io.cwd, configFile: values.config, base: values.base });
+    options: {
+      ...COMMON_OPTIONS,
+      base: { type: 'string', arg: 'REF', help: 'the commit to compare with (default: the merge base with the default branch)' },
+      json: { type: 'boolean', default: false, help: 'print JSON instead of Markdown' },
+    },
+    async run(values, io) {
+      const diff = await diffSynth({ ...location(values, io), base: values.base });
       io.out(values.json ? JSON.stringify(diff, null, 2) : renderSynthDiff(diff));
       return EXIT_CODES.ok;
     },
-  },
-  propose: {
+  }),
+  propose: defineCommand('propose', {
     summary: 'Synth, check and commit the platform change with synth/ on a new branch (never pushes); print the pull request summary.',
-    async run(args, io) {
-      const { values } = parse(args, { ...COMMON_OPTIONS, message: { type: 'string', short: 'm' }, branch: { type: 'string' } });
-      if (!values.message) throw new EdgeIdpError(`propose needs a commit message: -m "…"\n\n${usage()}`, EXIT_CODES.usage);
-      const result = await propose({ repoRoot: values.root ?? io.cwd, configFile: values.config, message: values.message, branch: values.branch });
+    options: {
+      ...COMMON_OPTIONS,
+      message: { type: 'string', short: 'm', arg: 'MSG', help: 'the commit message (required)' },
+      branch: { type: 'string', arg: 'NAME', help: 'the new branch (default: derived from the message)' },
+    },
+    async run(values, io) {
+      if (!values.message) throw new EdgeIdpError(`propose needs a commit message: -m "…"\n\n${commandUsage('propose')}`, EXIT_CODES.usage);
+      const result = await propose({ ...location(values, io), message: values.message, branch: values.branch });
       io.err(
         `Created branch ${result.branch} (${result.files.length} files in commit ${result.commit.slice(0, 12)}); not pushed.\n` +
           `Publish it with: git push -u origin ${result.branch}`,
@@ -154,16 +230,16 @@ export const commands: Record<string, Command> = {
       io.out(result.markdown);
       return EXIT_CODES.ok;
     },
-  },
-  docs: {
+  }),
+  docs: defineCommand('docs', {
     summary: 'Regenerate the config reference in README.md from the config schema.',
-    async run(args, io) {
-      const { values } = parse(args, { root: COMMON_OPTIONS.root });
-      const changed = await updateReadmeReference(values.root ?? io.cwd);
+    options: { root: COMMON_OPTIONS.root },
+    async run(values, io) {
+      const changed = await updateReadmeReference(location(values, io).repoRoot);
       io.out(changed ? 'README.md: config reference updated.' : 'README.md: config reference already up to date.');
       return EXIT_CODES.ok;
     },
-  },
+  }),
 };
 
 /** helm, or a usage-level error saying how to get it (exit 6). */
@@ -186,11 +262,29 @@ async function writeFilesUnder(dir: string, files: ReadonlyMap<string, string>):
 export function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   return [
-    'usage: edge-idp <command> [--config platform.yaml] [--root DIR]',
+    'usage: edge-idp <command> [options]',
     '',
     'commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
+    '`edge-idp <command> --help` lists the options of a command.',
     `exit codes: ${Object.entries(EXIT_CODES).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+  ].join('\n');
+}
+
+/** One command's usage: what it does and every option. */
+export function commandUsage(name: string): string {
+  const command = commands[name];
+  if (!command) return usage();
+  const options: Record<string, OptionSpec> = { ...command.options, ...HELP_OPTION };
+  const flags = Object.entries(options).map(([key, o]) => [`${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`, o.help] as const);
+  const width = Math.max(...flags.map(([f]) => f.length));
+  return [
+    `usage: edge-idp ${name} [options]`,
+    '',
+    command.summary,
+    '',
+    'options:',
+    ...flags.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
   ].join('\n');
 }

@@ -4,7 +4,7 @@
  * library function, prints its result and maps errors to exit codes. Nothing else.
  */
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
-import { commands, usage, type CommandIO } from './commands.js';
+import { commandUsage, commands, usage, type CommandIO } from './commands.js';
 
 /**
  * SIGINT/SIGTERM: a command that writes synth/ (`interruptible`) gets an aborted signal and
@@ -23,11 +23,17 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const io: CommandIO = {
-    out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
+    out: (s) => process.stdout.write(`${s}
+`),
+    err: (s) => process.stderr.write(`${s}
+`),
     cwd: process.cwd(),
     signal: interrupt.signal,
   };
+  if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) {
+    io.out(commandUsage(rest[0]));
+    return EXIT_CODES.ok;
+  }
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.out(usage());
     return name ? EXIT_CODES.ok : EXIT_CODES.usage;

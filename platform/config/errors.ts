@@ -39,17 +39,71 @@ export class EdgeIdpError extends Error {
   }
 }
 
-/** Invalid platform.yaml: every problem found, not just the first. */
+/** Longest run of a value (or any unbroken text) quoted in an error message. */
+export const MAX_SHOWN_CHARS = 200;
+/** Longest single problem line. */
+const MAX_LINE_CHARS = 1000;
+/** Problems listed in full; the rest are counted. */
+const MAX_SHOWN_PROBLEMS = 20;
+/** Budget for the listed problems, so stderr stays small however many there are. */
+const MAX_PROBLEMS_CHARS = 3000;
+
+/** `text` cut to `max` characters, saying how much was left out. */
+export function clip(text: string, max: number = MAX_SHOWN_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+// C0/C1 controls (a terminal would act on escape sequences), line and paragraph separators, and
+// bidirectional overrides (they reorder what the reader sees).
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+
+/** Control and invisible characters written as `\uXXXX` (`\n`, `\t` as such), so a message is one safe line. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) =>
+    c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
+}
+
+/**
+ * One problem's text made safe to print: unprintable characters escaped, every quoted value
+ * and every unbroken run longer than `MAX_SHOWN_CHARS` cut, and the whole capped.
+ */
+export function shownText(text: string): string {
+  const long = new RegExp(`'([^']{${MAX_SHOWN_CHARS + 1},})'|[^\\s']{${MAX_SHOWN_CHARS + 1},}`, 'g');
+  const cut = printable(text).replace(long, (run, quoted: string | undefined) => (quoted === undefined ? clip(run) : `'${clip(quoted)}'`));
+  return clip(cut, MAX_LINE_CHARS);
+}
+
+function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
+  const where = clip(printable(file), 300);
+  const line = (p: ConfigProblem) => (p.path === '(root)' ? shownText(p.message) : `${shownText(p.path)}: ${shownText(p.message)}`);
+  if (problems.length === 1) return `${where}: ${line(problems[0]!)}`;
+  const lines: string[] = [];
+  let size = 0;
+  for (const p of problems) {
+    const text = `  - ${p.path === '(root)' ? '(root): ' : ''}${line(p)}`;
+    if (lines.length > 0 && (lines.length >= MAX_SHOWN_PROBLEMS || size + text.length > MAX_PROBLEMS_CHARS)) break;
+    lines.push(text);
+    size += text.length + 1;
+  }
+  const rest = problems.length - lines.length;
+  if (rest > 0) lines.push(`  … and ${rest} more problem${rest === 1 ? '' : 's'} (fix these, then run again)`);
+  return `${where}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+}
+
+/**
+ * Invalid platform.yaml: every problem found, not just the first (in `problems`, in full). The
+ * message lists them one per line, each cut to a readable size (values longer than
+ * `MAX_SHOWN_CHARS` are shortened, unprintable characters escaped), at most 20 of them; a
+ * single problem is a single line.
+ */
 export class ConfigError extends EdgeIdpError {
   constructor(
     readonly file: string,
     readonly problems: readonly ConfigProblem[],
   ) {
-    super(
-      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n'),
-      EXIT_CODES.config,
-    );
+    super(formatProblems(file, problems), EXIT_CODES.config);
   }
 }
 

@@ -3,12 +3,11 @@
  * path, the bad value and what is allowed), check what a schema cannot express (unique node
  * names, a control-plane node…), then resolve every default in one place.
  */
-import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parseDocument } from 'yaml';
 import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials } from './git.js';
+import { parseConfigText, readConfigFile } from './read.js';
 
 /** What the loader needs to know about each component. */
 export interface ComponentCatalogEntry extends ComponentConfigEntry {
@@ -59,25 +58,12 @@ export function configValidator(catalog: readonly ComponentCatalogEntry[]) {
 
 /** Read and resolve a platform.yaml file. Throws `ConfigError` listing every problem. */
 export async function loadConfig(opts: ParseOptions): Promise<PlatformConfig> {
-  let text: string;
-  try {
-    text = await readFile(opts.file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(opts.file, [{ path: '(root)', message: `cannot read the file: ${(e as Error).message}` }]);
-  }
-  return parseConfig(text, opts);
+  return parseConfig(await readConfigFile(opts.file), opts);
 }
 
 /** Parse and resolve config text. Throws `ConfigError` listing every problem. */
 export async function parseConfig(text: string, opts: ParseOptions): Promise<PlatformConfig> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      opts.file,
-      doc.errors.map((e) => ({ path: '(root)', message: `not valid YAML: ${e.message.split('\n')[0]}` })),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = parseConfigText(text, opts.file);
   const data = structuredClone(raw);
   const { validate } = configValidator(opts.catalog);
   const problems: ConfigProblem[] = [];

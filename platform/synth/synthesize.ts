@@ -1,5 +1,5 @@
 /** The library entry points behind `edge-idp synth` and `edge-idp check`. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildInventory, inventoryFile, inventoryYaml } from '../render/inventory.js';
 import { findHelm, HelmNotFoundError } from '../render/helm.js';
 import { renderedManifestFiles, renderSite } from '../render/site.js';
@@ -31,7 +31,7 @@ export const CONFIG_FILE = 'platform.yaml';
 export interface SynthOptions {
   /** Repository root. */
   readonly repoRoot: string;
-  /** Config file, relative to the root. Default: `platform.yaml`. */
+  /** Config file: absolute, or relative to the root. Default: `platform.yaml`. */
   readonly configFile?: string;
   /** Component catalog. Default: every layer's components. */
   readonly catalog?: readonly ComponentDefinition[];
@@ -40,7 +40,7 @@ export interface SynthOptions {
 export async function loadPlatformConfig(opts: SynthOptions): Promise<PlatformConfig> {
   const file = opts.configFile ?? CONFIG_FILE;
   return loadConfig({
-    file: join(opts.repoRoot, file),
+    file: resolve(opts.repoRoot, file),
     catalog: opts.catalog ?? CATALOG,
     gitDefaults: () => readGitDefaults(opts.repoRoot),
   });

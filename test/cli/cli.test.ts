@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listFiles } from '../../platform/synth/write.js';
 import { REPO_ROOT } from '../helpers/site.js';
@@ -12,7 +12,11 @@ cpSync(join(REPO_ROOT, 'platform.yaml'), join(repo, 'platform.yaml'));
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'edge-idp.mjs'), ...args, '--root', repo], { encoding: 'utf8' });
+  return cliIn(process.cwd(), ...args, '--root', repo);
+}
+
+function cliIn(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'edge-idp.mjs'), ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -91,8 +95,55 @@ describe('edge-idp CLI', () => {
     expect(r.out).toMatch(/not the Kubernetes scheduler/);
   });
 
-  it('usage errors: exit 64', () => {
+  it('usage errors: exit 64 with the usage of the command', () => {
     expect(cli('frobnicate').code).toBe(64);
-    expect(cli('synth', '--colour').code).toBe(64);
+    const r = cli('synth', '--colour');
+    expect(r.code).toBe(64);
+    expect(r.err).toMatch(/^edge-idp synth: unknown option '--colour'\n\nusage: edge-idp synth \[options\]\n/);
+    expect(r.err).toContain('--config FILE');
+    expect(cli('plan', 'extra').err).toMatch(/unexpected argument 'extra'/);
+  });
+
+  it.each(['synth', 'check', 'plan', 'render', 'inventory', 'diff', 'propose', 'docs'])('%s --help: its usage and options, exit 0', (name) => {
+    for (const flag of ['--help', '-h']) {
+      const r = cli(name, flag);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).toMatch(new RegExp(`^usage: edge-idp ${name} \\[options\\]\n`));
+      expect(r.out).toContain('--root DIR');
+      expect(r.out).toContain('-h, --help');
+      if (name !== 'docs') expect(r.out).toMatch(/--config FILE +the config file \(default: platform\.yaml in the --root directory\); a relative path is relative to the current directory/);
+    }
+    expect(cliIn(repo, 'help', name).out).toBe(cli(name, '--help').out);
+  });
+
+  describe('--config: absolute stays absolute, relative is relative to the current directory', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'edge-idp-cli-cwd-'));
+    afterAll(() => rmSync(elsewhere, { recursive: true, force: true }));
+    const badConfig = () => readFileSync(join(repo, 'platform.yaml'), 'utf8').replace('port: 6443', 'port: https');
+
+    it('an absolute --config is read where it is, not under --root', () => {
+      const file = join(elsewhere, 'abs.yaml');
+      writeFileSync(file, badConfig());
+      const r = cliIn(REPO_ROOT, 'plan', '--root', repo, '--config', file);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${file}: cluster.apiServer.port: 'https' is a string, expected integer`);
+      writeFileSync(file, readFileSync(join(repo, 'platform.yaml')));
+      expect(cliIn(REPO_ROOT, 'plan', '--root', repo, '--config', file).code).toBe(0);
+    });
+
+    it('a relative --config is relative to the current directory, not to --root', () => {
+      writeFileSync(join(elsewhere, 'rel.yaml'), badConfig());
+      const r = cliIn(elsewhere, 'plan', '--root', repo, '--config', 'rel.yaml');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${join(elsewhere, 'rel.yaml')}: cluster.apiServer.port`);
+      // platform.yaml exists under --root, but not in the current directory.
+      const missing = cliIn(elsewhere, 'plan', '--root', repo, '--config', 'platform.yaml');
+      expect(missing.code).toBe(2);
+      expect(missing.err).toContain(`${join(elsewhere, 'platform.yaml')}: the file does not exist`);
+      // A relative --root is relative to the current directory too; without --config, platform.yaml in the root.
+      expect(cliIn(join(repo, '..'), 'plan', '--root', relative(join(repo, '..'), repo)).code).toBe(0);
+      expect(cliIn(repo, 'plan', '--config', 'platform.yaml').code).toBe(0);
+    });
   });
 });
