@@ -70,7 +70,7 @@ describe('synth write errors', () => {
   it('--root under a file: the CLI says the config cannot be read; the library says the root is not a folder', async () => {
     const file = join(scratch, 'a-file');
     writeFileSync(file, 'x\n');
-    expectCleanFailure(cli(join(file, 'repo'), ['synth']), join(file, 'repo', 'platform.yaml'), 'cannot read the file', 'ENOTDIR');
+    expectCleanFailure(cli(join(file, 'repo'), ['synth']), join(file, 'repo', 'platform.yaml'), 'a part of the path is a file, not a directory');
     const err = await writeSynth(join(file, 'repo'), new Map([['synth/README.md', 'x\n']])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WriteError);
     expect((err as WriteError).message).toContain(`${join(file, 'repo')} is not a folder`);
