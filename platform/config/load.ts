@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { buildConfigSchema, FORMATS, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { configSemantics } from './semantics.js';
 
 /** What the loader needs to know about each component. */
 export interface ComponentCatalogEntry extends ComponentConfigEntry {
@@ -82,6 +83,7 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Pla
   const problems: ConfigProblem[] = [];
   if (!validate(data)) problems.push(...describeSchemaErrors(validate.errors ?? [], raw, opts.catalog));
   if (problems.length === 0) problems.push(...semanticProblems(data as UncheckedConfig, opts.catalog));
+  problems.push(...configSemantics(data, { doc, schemaValid: !validate.errors }));
   if (problems.length > 0) throw new ConfigError(opts.file, problems);
   return resolveDefaults(data as UncheckedConfig, opts);
 }
