@@ -2,13 +2,20 @@
  * Hostile configs (issue 14): inputs of the right shape that cannot work on a cluster. Each
  * patches one thing in the committed platform.yaml and must fail as a config error (exit 2)
  * naming the field, the bad value and what is allowed; a few valid edge cases must still load.
+ * Then the site is built with every name at the longest the schema allows, and every object
+ * must stay within its API limits.
  */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../platform/config/errors.js';
-import { DOMAIN_MAX_LENGTH } from '../../platform/config/schema.js';
+import { DOMAIN_MAX_LENGTH, UI_SUBDOMAIN_MAX_LENGTH } from '../../platform/config/schema.js';
 import { formatIPv4, parseCidr, parseIPv4, parsePrometheusBytes } from '../../platform/config/semantics.js';
-import { baseConfigObject, configFrom } from '../helpers/site.js';
+import { ObjectValidator } from '../../platform/conformance/objects.js';
+import { upstreamCrds } from '../../platform/conformance/upstream.js';
+import { buildSite } from '../../platform/synth/build.js';
+import { CATALOG } from '../../layers/catalog.js';
+import { caCommonName, COMMON_NAME_MAX_LENGTH } from '../../layers/01-services/cert-manager.js';
+import { baseConfigObject, configFrom, upstreamForTests } from '../helpers/site.js';
 
 type Cfg = Record<string, any>;
 
@@ -437,5 +444,80 @@ describe('IPv4 helpers', () => {
     expect(parsePrometheusBytes('512B')).toBe(512);
     expect(parsePrometheusBytes('0')).toBe(0);
     expect(parsePrometheusBytes('8G')).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every name at its longest: every object stays within its API limits.
+// ---------------------------------------------------------------------------------------------
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** Kinds whose names must be DNS-1123 labels (they become DNS names or label values). */
+const LABEL_NAMED_KINDS = new Set(['Namespace', 'Service']);
+
+/** API-server limits the offline schema check does not cover (metadata, X.509 and DNS lengths). */
+function limitProblems(o: any): string[] {
+  const out: string[] = [];
+  const id = `${o.kind}/${o.metadata?.name}`;
+  const name: string = o.metadata?.name ?? '';
+  if (!(LABEL_NAMED_KINDS.has(o.kind) ? DNS_LABEL : DNS_SUBDOMAIN).test(name)) out.push(`${id}: metadata.name is not a valid name (${name.length} characters)`);
+  if (o.metadata?.namespace !== undefined && !DNS_LABEL.test(o.metadata.namespace)) out.push(`${id}: metadata.namespace '${o.metadata.namespace}' is not a DNS label`);
+  // An ApplicationSet's template is a Go template (`{{ .name }}`), filled in per generated Application.
+  const template = o.kind === 'ApplicationSet' ? undefined : o.spec?.template;
+  const labelMaps = [o.metadata?.labels, template?.metadata?.labels, o.spec?.selector?.matchLabels];
+  for (const labels of labelMaps) {
+    for (const [k, v] of Object.entries((labels ?? {}) as Record<string, string>)) {
+      const [prefix, key] = k.includes('/') ? k.split('/') : [undefined, k];
+      if (!LABEL_NAME.test(key!) || (prefix !== undefined && !DNS_SUBDOMAIN.test(prefix))) out.push(`${id}: label key '${k}' is not valid`);
+      if (typeof v !== 'string' || !LABEL_VALUE.test(v)) out.push(`${id}: label ${k}='${v}' is not a valid label value (${String(v).length} characters, at most 63)`);
+    }
+  }
+  if (o.kind === 'Certificate') {
+    if (typeof o.spec.commonName === 'string' && o.spec.commonName.length > COMMON_NAME_MAX_LENGTH) out.push(`${id}: commonName is ${o.spec.commonName.length} characters (at most ${COMMON_NAME_MAX_LENGTH})`);
+    for (const d of o.spec.dnsNames ?? []) if (d.length > 253) out.push(`${id}: dnsName is ${d.length} characters (at most 253)`);
+    for (const ou of o.spec.subject?.organizationalUnits ?? []) if (ou.length > 64) out.push(`${id}: organizationalUnit is ${ou.length} characters (at most 64)`);
+    for (const org of o.spec.subject?.organizations ?? []) if (org.length > 64) out.push(`${id}: organization is ${org.length} characters (at most 64)`);
+  }
+  for (const h of o.kind === 'HTTPRoute' ? (o.spec.hostnames ?? []) : []) if (h.length > 253) out.push(`${id}: hostname is ${h.length} characters (at most 253)`);
+  for (const l of o.kind === 'Gateway' ? o.spec.listeners : []) if (l.hostname && l.hostname.length > 253) out.push(`${id}: listener hostname is ${l.hostname.length} characters`);
+  return out;
+}
+
+describe('names at the longest the schema allows', () => {
+  const upstream = upstreamForTests();
+
+  it('every object stays within its API limits with every component enabled', async () => {
+    const raw = baseConfigObject();
+    raw.site.name = 'n'.repeat(63);
+    raw.site.domain = domainOf(DOMAIN_MAX_LENGTH);
+    raw.site.owner = `O${'o'.repeat(61)}9`;
+    raw.nodes.forEach((n: Cfg, i: number) => (n.name = `${'x'.repeat(62)}${i}`));
+    raw.components = Object.fromEntries(CATALOG.map((c) => [c.name, { enabled: true }]));
+    const build = buildSite({ config: await configFrom(raw), configFile: 'platform.yaml', catalog: CATALOG });
+
+    const objects: any[] = [...build.rootObjects, ...[...build.resources.values()].flat()];
+    expect(objects.length).toBeGreaterThan(50);
+    expect(objects.flatMap(limitProblems)).toEqual([]);
+
+    // The UI subdomains fit the cap the domain length is computed from.
+    for (const c of build.components) for (const u of c.ui) expect(u.subdomain.length).toBeLessThanOrEqual(UI_SUBDOMAIN_MAX_LENGTH);
+
+    // The CA's commonName falls back to the site name when "<site> edge-idp CA" is too long.
+    const ca = objects.find((o) => o.kind === 'Certificate' && o.spec.isCA);
+    expect(ca.spec.commonName).toBe('n'.repeat(63));
+
+    if (upstream) {
+      const validator = new ObjectValidator(upstreamCrds(upstream));
+      expect(objects.flatMap((o) => validator.validate(o).map((p) => `${o.kind}/${o.metadata?.name}: ${p}`))).toEqual([]);
+    }
+  });
+
+  it("keeps the CA commonName '<site> edge-idp CA' while it fits", () => {
+    expect(caCommonName('edge-01')).toBe('edge-01 edge-idp CA');
+    expect(caCommonName('s'.repeat(52))).toBe(`${'s'.repeat(52)} edge-idp CA`);
+    expect(caCommonName('s'.repeat(53))).toBe('s'.repeat(53));
   });
 });
