@@ -185,7 +185,7 @@ export class CertManager extends PlatformComponent {
       },
       spec: {
         isCA: true,
-        commonName: `${site.name} edge-idp CA`,
+        commonName: caCommonName(site.name),
         subject: { organizations: [site.owner], organizationalUnits: [site.name] },
         secretName: SITE_CA.secretName,
         duration: props.caDuration ?? '87600h',
@@ -203,4 +203,17 @@ export class CertManager extends PlatformComponent {
       spec: { ca: { secretName: SITE_CA.secretName } },
     });
   }
+}
+
+/** cert-manager refuses a commonName over 64 characters (an X.509 limit). */
+export const COMMON_NAME_MAX_LENGTH = 64;
+
+/**
+ * The site CA's commonName: `<site> edge-idp CA`, or just the site name when that does not fit
+ * in {@link COMMON_NAME_MAX_LENGTH} (a site name is at most 63 characters, and the subject's
+ * organizational unit names the site either way).
+ */
+export function caCommonName(site: string): string {
+  const full = `${site} edge-idp CA`;
+  return full.length <= COMMON_NAME_MAX_LENGTH ? full : site;
 }

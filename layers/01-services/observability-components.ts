@@ -49,7 +49,7 @@ export const OBSERVABILITY_COMPONENTS: readonly ComponentDefinition[] = [
       ),
       storageClass: Type.Optional(
         Type.String({
-          minLength: 1,
+          format: 'dns-subdomain',
           description: `StorageClass of the Prometheus volume. Default: ${PROMETHEUS_STACK_DEFAULTS.storageClass}.`,
         }),
       ),
@@ -90,7 +90,7 @@ export const OBSERVABILITY_COMPONENTS: readonly ComponentDefinition[] = [
         }),
       ),
       storageClass: Type.Optional(
-        Type.String({ minLength: 1, description: `StorageClass of the Loki volume. Default: ${LOKI_DEFAULTS.storageClass}.` }),
+        Type.String({ format: 'dns-subdomain', description: `StorageClass of the Loki volume. Default: ${LOKI_DEFAULTS.storageClass}.` }),
       ),
     },
     create: (scope, p) =>

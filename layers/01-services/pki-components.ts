@@ -41,7 +41,7 @@ export const PKI_COMPONENTS: readonly ComponentDefinition[] = [
         Type.String({ format: 'memory-quantity', description: 'Size of the raft data volume. Default: 2Gi.' }),
       ),
       storageClass: Type.Optional(
-        Type.String({ minLength: 1, description: "StorageClass of the raft data volume. Default: the cluster's default." }),
+        Type.String({ format: 'dns-subdomain', description: "StorageClass of the raft data volume. Default: the cluster's default." }),
       ),
       serviceMonitor: serviceMonitorSetting,
     },

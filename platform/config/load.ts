@@ -4,10 +4,12 @@
  * names, a control-plane node…), then resolve every default in one place.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
 import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials } from './git.js';
 import { parseConfigText, readConfigFile } from './read.js';
+import { configSemantics } from './semantics.js';
 
 /** What the loader needs to know about each component. */
 export interface ComponentCatalogEntry extends ComponentConfigEntry {
@@ -69,6 +71,10 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Pla
   const problems: ConfigProblem[] = [];
   if (!validate(data)) problems.push(...describeSchemaErrors(validate.errors ?? [], raw, opts.catalog));
   if (problems.length === 0) problems.push(...semanticProblems(data as UncheckedConfig, opts.catalog));
+  // The document again (the text passed every parse check above): semantics reads the source
+  // spelling of some values (`kubernetesVersion: 1.30` is the number 1.3).
+  const doc = parseDocument(text, { logLevel: 'silent' });
+  problems.push(...configSemantics(data, { doc, schemaValid: !validate.errors }));
   if (problems.length > 0) throw new ConfigError(opts.file, problems);
   return resolveDefaults(data as UncheckedConfig, opts);
 }

@@ -12,6 +12,23 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
+/**
+ * Kubernetes minors the pinned charts are rendered and tested for (`cluster.kubernetesVersion`).
+ * Defined once: the format help, the description and the loader's check all read it.
+ */
+export const SUPPORTED_KUBERNETES_MINORS = { min: 31, max: 34 } as const;
+const SUPPORTED_KUBERNETES = `1.${SUPPORTED_KUBERNETES_MINORS.min} to 1.${SUPPORTED_KUBERNETES_MINORS.max}`;
+
+/**
+ * Longest `ui` subdomain a component may claim (`policy-reporter` is 15): with the site domain
+ * capped at {@link DOMAIN_MAX_LENGTH}, every `<subdomain>.<domain>` hostname fits the
+ * 253-character DNS name limit (HTTPRoute hostnames, certificate DNS names).
+ */
+export const UI_SUBDOMAIN_MAX_LENGTH = 20;
+/** DNS names are at most 253 characters. */
+export const DNS_NAME_MAX_LENGTH = 253;
+export const DOMAIN_MAX_LENGTH = DNS_NAME_MAX_LENGTH - UI_SUBDOMAIN_MAX_LENGTH - 1;
+
 /** Custom formats, registered with ajv in `load.ts` and explained in error messages. */
 export const FORMATS = {
   'dns-label': {
@@ -28,11 +45,11 @@ export const FORMATS = {
   },
   host: {
     pattern: /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*)$/,
-    help: 'an IPv4 address or a DNS name, e.g. "192.168.10.10" or "k8s-api.edge.example.com"',
+    help: 'an IPv4 address or a DNS name, e.g. "192.168.10.10" or "k8s-api.edge.example.com" (IPv6 is not supported)',
   },
   cidr: {
     pattern: /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/,
-    help: 'an IPv4 CIDR, e.g. "10.42.0.0/16"',
+    help: 'an IPv4 CIDR, e.g. "10.42.0.0/16" (IPv6 is not supported)',
   },
   'cpu-quantity': {
     pattern: /^([0-9]+(\.[0-9]+)?|[0-9]+m)$/,
@@ -47,8 +64,12 @@ export const FORMATS = {
     help: 'an exact chart version such as "1.20.0" (ranges are not allowed: synth must be reproducible)',
   },
   'k8s-version': {
-    pattern: /^v?1\.\d+(\.\d+)?$/,
-    help: 'a Kubernetes version such as "1.33" or "1.33.2"',
+    pattern: /^v?1\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?$/,
+    help: `a Kubernetes version such as "1.33" or "1.33.2", written as a string; supported: ${SUPPORTED_KUBERNETES}`,
+  },
+  'dns-subdomain': {
+    pattern: /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    help: 'a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters, e.g. "local-path"',
   },
 } as const;
 export type FormatName = keyof typeof FORMATS;
@@ -62,7 +83,10 @@ export const ENVIRONMENTS = ['production', 'staging', 'development', 'lab'] as c
 export const SiteSchema = Type.Object(
   {
     name: fmt('dns-label', 'Site name: used in labels, object names and the synth/<site>/ folder.'),
-    domain: fmt('domain', 'Base domain: UIs are served at <component>.<domain> with a wildcard certificate.'),
+    domain: fmt(
+      'domain',
+      `Base domain: UIs are served at <component>.<domain> with a wildcard certificate. At most ${DOMAIN_MAX_LENGTH} characters, so every <component>.<domain> fits the ${DNS_NAME_MAX_LENGTH}-character DNS name limit.`,
+    ),
     environment: StringEnum(ENVIRONMENTS, {
       description: 'Environment label written on every namespace.',
       default: 'production',
@@ -97,17 +121,31 @@ export const ClusterSchema = Type.Object(
   {
     apiServer: Type.Object(
       {
-        host: fmt('host', 'Kubernetes API host Cilium talks to directly (there is no kube-proxy to reach the service IP).'),
+        host: fmt('host', 'Kubernetes API host Cilium talks to directly (there is no kube-proxy to reach the service IP): the control-plane node\'s address or a DNS name, outside the pod CIDR, the Service CIDR and the load-balancer pool.'),
         port: Type.Integer({ minimum: 1, maximum: 65535, default: 6443, description: 'Kubernetes API port.' }),
       },
       { additionalProperties: false, description: 'The API endpoint Cilium needs for kube-proxy replacement.' },
     ),
-    podCIDR: fmt('cidr', 'Pod CIDR handed to Cilium cluster-pool IPAM.', { default: '10.42.0.0/16' }),
+    podCIDR: fmt(
+      'cidr',
+      'Pod CIDR handed to Cilium cluster-pool IPAM, which gives each node a /24 of it: at most a /24, with room for one /24 per node. Must not overlap the Service CIDR or the load-balancer pool.',
+      { default: '10.42.0.0/16' },
+    ),
+    serviceCIDR: fmt(
+      'cidr',
+      "The cluster's Service CIDR, as k3s was installed with it (`--service-cidr`; k3s' default). Not passed to the cluster (it is fixed at install time): the loader checks that no other network overlaps it and that the API server host is not a Service address.",
+      { default: '10.43.0.0/16' },
+    ),
     loadBalancerPool: fmt(
       'cidr',
-      'Free addresses on the site LAN for LoadBalancer Services (the gateway takes one): Cilium LB IPAM hands them out and announces them on the LAN (L2 announcements). Must not overlap DHCP ranges or node addresses.',
+      'Free addresses on the site LAN for LoadBalancer Services (the gateway takes one): Cilium LB IPAM hands them out and announces them on the LAN (L2 announcements). Must not overlap DHCP ranges or node addresses (nor the API server host, the pod CIDR or the Service CIDR).',
     ),
-    kubernetesVersion: fmt('k8s-version', 'Kubernetes version the charts are rendered for.', {
+    // A string, but a YAML number is let through the schema so the loader can say to quote it
+    // (`1.30` unquoted is the number 1.3).
+    kubernetesVersion: Type.Unsafe<string>({
+      type: ['string', 'number'],
+      format: 'k8s-version',
+      description: `Kubernetes version the charts are rendered for (a string: quote it). Supported: ${SUPPORTED_KUBERNETES}.`,
       default: '1.33',
     }),
   },
@@ -158,7 +196,8 @@ export function buildConfigSchema(components: readonly ComponentConfigEntry[]) {
       cluster: ClusterSchema,
       nodes: Type.Array(NodeSchema, {
         minItems: 1,
-        description: 'The nodes of the site. Exactly the nodes bootstrap expects; at least one control-plane node.',
+        description:
+          'The nodes of the site. Exactly the nodes bootstrap expects; exactly one control-plane node (HA control planes are not supported yet).',
       }),
       components: Type.Object(componentProps, {
         additionalProperties: false,

@@ -63,7 +63,7 @@ describe('config errors: one clear error per problem, with path, bad value and w
 
   it('malformed CIDR', async () => {
     const p = await problemsOf((c) => (c.cluster.podCIDR = '10.42.0.0/33'));
-    expect(p).toEqual([{ path: 'cluster.podCIDR', message: "'10.42.0.0/33' is not valid: expected an IPv4 CIDR, e.g. \"10.42.0.0/16\"" }]);
+    expect(p).toEqual([{ path: 'cluster.podCIDR', message: "'10.42.0.0/33' is not valid: expected an IPv4 CIDR, e.g. \"10.42.0.0/16\" (IPv6 is not supported)" }]);
   });
 
   it('malformed quantity', async () => {

@@ -350,9 +350,9 @@ describe('gateway', () => {
 
   it('takes a fixed address from the config', async () => {
     const b = await buildTestSite((cfg) => {
-      cfg.components.gateway = { address: '192.168.10.200' };
+      cfg.components.gateway = { address: '192.168.10.241' };
     });
-    expect(gatewayObjects(b, 'Gateway')[0].spec.addresses).toEqual([{ type: 'IPAddress', value: '192.168.10.200' }]);
+    expect(gatewayObjects(b, 'Gateway')[0].spec.addresses).toEqual([{ type: 'IPAddress', value: '192.168.10.241' }]);
     expect(gatewayObjects(base, 'Gateway')[0].spec.addresses).toBeUndefined();
   });
 
