@@ -4,11 +4,10 @@
  * names, a control-plane node…), then resolve every default in one place.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { parseDocument } from 'yaml';
 import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials } from './git.js';
-import { parseConfigText, readConfigFile } from './read.js';
+import { parseConfigDocument, readConfigFile } from './read.js';
 import { configSemantics } from './semantics.js';
 
 /** What the loader needs to know about each component. */
@@ -65,15 +64,14 @@ export async function loadConfig(opts: ParseOptions): Promise<PlatformConfig> {
 
 /** Parse and resolve config text. Throws `ConfigError` listing every problem. */
 export async function parseConfig(text: string, opts: ParseOptions): Promise<PlatformConfig> {
-  const raw: unknown = parseConfigText(text, opts.file);
+  const { data: parsed, doc } = parseConfigDocument(text, opts.file);
+  const raw: unknown = parsed;
   const data = structuredClone(raw);
   const { validate } = configValidator(opts.catalog);
   const problems: ConfigProblem[] = [];
   if (!validate(data)) problems.push(...describeSchemaErrors(validate.errors ?? [], raw, opts.catalog));
   if (problems.length === 0) problems.push(...semanticProblems(data as UncheckedConfig, opts.catalog));
-  // The document again (the text passed every parse check above): semantics reads the source
-  // spelling of some values (`kubernetesVersion: 1.30` is the number 1.3).
-  const doc = parseDocument(text, { logLevel: 'silent' });
+  // Semantics reads the source spelling of some values (`kubernetesVersion: 1.30` is the number 1.3).
   problems.push(...configSemantics(data, { doc, schemaValid: !validate.errors }));
   if (problems.length > 0) throw new ConfigError(opts.file, problems);
   return resolveDefaults(data as UncheckedConfig, opts);

@@ -207,6 +207,11 @@ function structureProblems(doc: Document, text: string): ConfigProblem[] {
  * `ConfigError` (with line and column where known) for anything else.
  */
 export function parseConfigText(text: string, file: string): Record<string, unknown> {
+  return parseConfigDocument(text, file).data;
+}
+
+/** As {@link parseConfigText}, with the parsed document too (for the source spelling of values). */
+export function parseConfigDocument(text: string, file: string): { data: Record<string, unknown>; doc: Document } {
   if (text.length > MAX_CONFIG_BYTES) fail(file, `the file is ${text.length} characters, larger than the ${MIB(MAX_CONFIG_BYTES)} limit for a config file`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const control = CONTROL.exec(text);
@@ -231,7 +236,7 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   const structure = structureProblems(doc, text);
   if (structure.length) throw new ConfigError(file, structure);
   try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>, doc };
   } catch (e) {
     const message = String((e as Error).message);
     if (/alias count/i.test(message)) {
