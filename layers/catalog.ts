@@ -1,13 +1,17 @@
-import type { ComponentDefinition } from '../platform/model/definition.js';
-import { CORE_COMPONENTS } from './00-core/components.js';
-import { SERVICES_COMPONENTS } from './01-services/components.js';
-import { ENGINES_COMPONENTS } from './02-engines/components.js';
-import { APPS_COMPONENTS } from './03-apps/components.js';
+/**
+ * Every component the platform knows: each layer's index lists its components, and
+ * `defineCatalog` checks them (layers, names, tiers, dependencies) and orders them. The CLI
+ * hands this catalog to the library; nothing under platform/ imports it.
+ */
+import { defineCatalog } from '../platform/model/catalog.js';
+import * as core from './00-core/index.js';
+import * as services from './01-services/index.js';
+import * as engines from './02-engines/index.js';
+import * as apps from './03-apps/index.js';
 
-/** Every component the platform knows, layer by layer: the source of the config's `components` keys. */
-export const CATALOG: readonly ComponentDefinition[] = [
-  ...CORE_COMPONENTS,
-  ...SERVICES_COMPONENTS,
-  ...ENGINES_COMPONENTS,
-  ...APPS_COMPONENTS,
-];
+export const CATALOG = defineCatalog([
+  { layer: '00-core', file: new URL('./00-core/index.ts', import.meta.url).href, exports: core },
+  { layer: '01-services', file: new URL('./01-services/index.ts', import.meta.url).href, exports: services },
+  { layer: '02-engines', file: new URL('./02-engines/index.ts', import.meta.url).href, exports: engines },
+  { layer: '03-apps', file: new URL('./03-apps/index.ts', import.meta.url).href, exports: apps },
+]);

@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { Type } from '@sinclair/typebox';
 import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { ConfigError } from '../../platform/config/errors.js';
@@ -10,6 +11,7 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 
 /** The chart Cilium comes from. Bootstrap installs exactly this, ArgoCD then adopts it. */
 export const CILIUM_CHART: ChartSource = {
@@ -64,7 +66,7 @@ export interface CiliumProps extends PlatformComponentProps {
  * (`scrapeTargets`).
  */
 export class Cilium extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: CiliumProps) {
+  constructor(scope: Construct, props: CiliumProps) {
     const { config } = props.context;
     const operatorReplicas = props.operatorReplicas ?? Math.min(MAX_OPERATOR_REPLICAS, config.nodes.length);
     if (!Number.isInteger(operatorReplicas) || operatorReplicas < 1 || operatorReplicas > config.nodes.length) {
@@ -129,11 +131,8 @@ export class Cilium extends PlatformComponent {
         note: 'Generates the Hubble TLS certificates once at install; same `certgen` keys as the CronJob.',
       },
     ];
-    super(scope, id, props, {
-      description: 'CNI with kube-proxy replacement, Hubble and Gateway API',
-      layer: '00-core',
+    super(scope, props, {
       namespace: CILIUM_NAMESPACE,
-      tier: 'core',
       podSecurity: 'privileged',
       extraNamespaces: [CILIUM_SECRETS_NAMESPACE],
       ui: [{ subdomain: 'hubble', service: 'hubble-ui', port: 80 }],
@@ -207,3 +206,18 @@ export class Cilium extends PlatformComponent {
     });
   }
 }
+export const cilium = defineComponent({
+  file: import.meta.url,
+  name: 'cilium',
+  layer: '00-core',
+  tier: 'core',
+  description: 'Cilium CNI: kube-proxy replacement, Hubble relay and UI, Gateway API.',
+  defaultEnabled: true,
+  required: true,
+  settings: {
+    operatorReplicas: Type.Optional(
+      Type.Integer({ minimum: 1, description: `Cilium operator replicas. Default: one per node, at most ${MAX_OPERATOR_REPLICAS}.` }),
+    ),
+  },
+  build: (scope, ctx) => new Cilium(scope, { ...ctx, operatorReplicas: ctx.settings.operatorReplicas }),
+});

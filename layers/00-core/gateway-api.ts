@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { PlatformComponent, type GitDirectorySource, type PlatformComponentProps } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 
 /** Gateway API release whose standard-channel CRDs the platform installs. */
 export const GATEWAY_API_VERSION = 'v1.6.1';
@@ -36,12 +37,9 @@ const GATEWAY_API_APIS = [
  * the HTTPRoute CRD is over the client-side annotation limit.
  */
 export class GatewayApiCrds extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: PlatformComponentProps) {
-    super(scope, id, props, {
-      description: `Gateway API ${GATEWAY_API_VERSION} standard-channel CRDs`,
-      layer: '00-core',
+  constructor(scope: Construct, props: PlatformComponentProps) {
+    super(scope, props, {
       namespace: 'kube-system',
-      tier: 'core',
       source: GATEWAY_API_CRDS,
       // CRDs: deleting them would delete every route; never prune, never cascade.
       sync: { serverSideApply: true, prune: false },
@@ -55,3 +53,14 @@ export class GatewayApiCrds extends PlatformComponent {
     });
   }
 }
+
+export const gatewayApi = defineComponent({
+  file: import.meta.url,
+  name: 'gateway-api',
+  layer: '00-core',
+  tier: 'core',
+  description: 'Gateway API standard-channel CRDs (Cilium serves them).',
+  defaultEnabled: true,
+  required: true,
+  build: (scope, ctx) => new GatewayApiCrds(scope, ctx),
+});

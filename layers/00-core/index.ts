@@ -1,5 +1,4 @@
-export * from './cilium.js';
-export * from './components.js';
-export * from './gateway-api.js';
-export * from './namespaces.js';
-export * from './priority-classes.js';
+/** Layer 00-core: one line per component (the catalog orders them by name). */
+export { cilium } from './cilium.js';
+export { gatewayApi } from './gateway-api.js';
+export { namespaces } from './namespaces.js';

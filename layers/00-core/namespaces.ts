@@ -1,15 +1,11 @@
 import type { Construct } from 'constructs';
 import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
-import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
+import { PlatformComponent, type PlatformComponentProps, type PlatformSite } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS, type PodSecurityLevel } from '../../platform/model/labels.js';
 import { isSystemNamespace, mostPermissive, namespaceLabels } from '../../platform/model/namespaces.js';
 import { compareTiers, type TierName } from '../../platform/model/tiers.js';
 import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
-
-export interface NamespacesProps extends PlatformComponentProps {
-  /** The components whose namespaces to create. */
-  readonly components: readonly PlatformComponent[];
-}
 
 /** A namespace the platform owns, with what its components need of it. */
 export interface PlatformNamespace {
@@ -64,24 +60,37 @@ export function platformNamespaces(components: readonly PlatformComponent[]): Pl
  * the layers that use it.
  */
 export class Namespaces extends PlatformComponent {
-  readonly namespaces: readonly PlatformNamespace[];
+  /** Set in phase 2. */
+  namespaces: readonly PlatformNamespace[] = [];
 
-  constructor(scope: Construct, id: string, props: NamespacesProps) {
-    super(scope, id, props, {
-      description: 'Platform namespaces with ownership, tier and Pod Security labels',
-      layer: '00-core',
+  constructor(scope: Construct, props: PlatformComponentProps) {
+    super(scope, props, {
       namespace: 'kube-system',
-      tier: 'core',
     });
-    this.namespaces = platformNamespaces(props.components);
+  }
+
+  /** Phase 2: one Namespace per namespace of every enabled component. */
+  protected override aggregate(site: PlatformSite): void {
+    this.namespaces = platformNamespaces(site.components);
     for (const ns of this.namespaces) {
       new KubeNamespace(this, ns.name, {
         metadata: {
           name: ns.name,
-          labels: namespaceLabels(props.context.config, ns.tier, ns.podSecurity),
+          labels: namespaceLabels(site.config, ns.tier, ns.podSecurity),
           ...(ns.protected ? { annotations: { [ANNOTATIONS.syncOptions]: 'Prune=false,Delete=false' } } : {}),
         },
       });
     }
   }
 }
+
+export const namespaces = defineComponent({
+  file: import.meta.url,
+  name: 'namespaces',
+  layer: '00-core',
+  tier: 'core',
+  description: 'Every platform namespace, with ownership, tier and Pod Security labels.',
+  defaultEnabled: true,
+  required: true,
+  build: (scope, ctx) => new Namespaces(scope, ctx),
+});

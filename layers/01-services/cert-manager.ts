@@ -7,6 +7,8 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { CA_ISSUER, CERT_MANAGER_NAMESPACE, SELF_SIGNED_ISSUER } from './service-endpoints.js';
 
@@ -95,7 +97,7 @@ export interface CertManagerProps extends PlatformComponentProps {
  * AppProject does not allow, and which is not ours).
  */
 export class CertManager extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: CertManagerProps) {
+  constructor(scope: Construct, props: CertManagerProps) {
     const serviceMonitor = props.serviceMonitor ?? true;
     const pcn = { priorityClassName: ['global', 'priorityClassName'] } as const;
     const parts: PodPart[] = [
@@ -132,11 +134,8 @@ export class CertManager extends PlatformComponent {
         note: 'Helm post-install hook (an ArgoCD PostSync hook): checks the API answers. priorityClassName only exists as global.priorityClassName.',
       },
     ];
-    super(scope, id, props, {
-      description: 'cert-manager with the site PKI chain (self-signed issuer, CA, CA issuer)',
-      layer: '01-services',
+    super(scope, props, {
       namespace: CERT_MANAGER_NAMESPACE,
-      tier: 'critical',
       // The namespace holds CA's private key (the Secret cert-manager issued).
       holdsState: true,
       source: CERT_MANAGER_CHART,
@@ -217,3 +216,15 @@ export function caCommonName(site: string): string {
   const full = `${site} edge-idp CA`;
   return full.length <= COMMON_NAME_MAX_LENGTH ? full : site;
 }
+
+export const certManager = defineComponent({
+  file: import.meta.url,
+  name: 'cert-manager',
+  layer: '01-services',
+  tier: 'critical',
+  description: 'cert-manager and the site PKI: self-signed issuer, ten-year CA, CA ClusterIssuer.',
+  defaultEnabled: true,
+  settings: { serviceMonitor: serviceMonitorSetting },
+  build: (scope, ctx) =>
+    new CertManager(scope, { ...ctx, serviceMonitor: ctx.settings.serviceMonitor ?? serviceMonitorCrdExists(ctx.enabled) }),
+});

@@ -6,6 +6,8 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
 import { LOGGING_NAMESPACE, LOKI_SERVICE } from './service-endpoints.js';
 
 /** Fluent Bit's chart at an exact version (app: Fluent Bit 5.1.1). */
@@ -83,7 +85,10 @@ export function fluentBitConfig(site: string): { inputs: string; filters: string
 }
 
 /** Fluent Bit has no settings beyond the toggle yet: its props are the common ones. */
-export type FluentBitProps = PlatformComponentProps;
+export interface FluentBitProps extends PlatformComponentProps {
+  /** Create the chart's ServiceMonitor (the CRD exists). */
+  readonly serviceMonitor: boolean;
+}
 
 /**
  * Fluent Bit: a DaemonSet on every node, control plane included (a node agent: it tolerates
@@ -99,9 +104,9 @@ export type FluentBitProps = PlatformComponentProps;
  * 5 MB buffer and the Kubernetes metadata cache come on top), not a measurement.
  */
 export class FluentBit extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: FluentBitProps) {
+  constructor(scope: Construct, props: FluentBitProps) {
     const { config } = props.context;
-    const serviceMonitor = config.components['prometheus-operator-crds']?.enabled === true;
+    const serviceMonitor = props.serviceMonitor;
     const parts: PodPart[] = [
       {
         name: 'fluent-bit',
@@ -111,11 +116,8 @@ export class FluentBit extends PlatformComponent {
         resources: resources('20m', '48Mi', '128Mi'),
       },
     ];
-    super(scope, id, props, {
-      description: 'Fluent Bit log shipper on every node, to Loki',
-      layer: '01-services',
+    super(scope, props, {
       namespace: LOGGING_NAMESPACE,
-      tier: 'important',
       podSecurity: 'privileged',
       source: FLUENT_BIT_CHART,
       upstreamValues: 'fluent-bit',
@@ -141,3 +143,14 @@ export class FluentBit extends PlatformComponent {
     });
   }
 }
+
+export const fluentBit = defineComponent({
+  file: import.meta.url,
+  name: 'fluent-bit',
+  layer: '01-services',
+  tier: 'important',
+  description: 'Fluent Bit on every node, shipping container and k3s logs to Loki.',
+  defaultEnabled: true,
+  requires: [{ component: 'loki', why: 'Fluent Bit ships every log to Loki' }],
+  build: (scope, ctx) => new FluentBit(scope, { ...ctx, serviceMonitor: serviceMonitorCrdExists(ctx.enabled) }),
+});

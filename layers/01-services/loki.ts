@@ -7,6 +7,10 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { Type } from '@sinclair/typebox';
+import { volumeSizeProblems } from '../../platform/config/semantics.js';
+import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
 import { LOGGING_NAMESPACE, LOKI_SERVICE } from './service-endpoints.js';
 
 /**
@@ -43,6 +47,8 @@ export interface LokiProps extends PlatformComponentProps {
   readonly volumeSize?: string;
   /** StorageClass of that volume. Default: `local-path` (k3s' local-path provisioner). */
   readonly storageClass?: string;
+  /** Create the chart's ServiceMonitor (the CRD exists). */
+  readonly serviceMonitor: boolean;
 }
 
 /**
@@ -74,11 +80,11 @@ export const LOKI_FREE_FORM_PATHS: readonly FreeFormPath[] = [
  * limit. Not a measurement; a site can override it.
  */
 export class Loki extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: LokiProps) {
+  constructor(scope: Construct, props: LokiProps) {
     const retention = props.retention ?? LOKI_DEFAULTS.retention;
     const volumeSize = props.volumeSize ?? LOKI_DEFAULTS.volumeSize;
     const storageClass = props.storageClass ?? LOKI_DEFAULTS.storageClass;
-    const serviceMonitor = props.context.config.components['prometheus-operator-crds']?.enabled === true;
+    const serviceMonitor = props.serviceMonitor;
 
     const parts: PodPart[] = [
       {
@@ -91,11 +97,8 @@ export class Loki extends PlatformComponent {
       },
     ];
 
-    super(scope, id, props, {
-      description: 'Loki single binary with filesystem storage',
-      layer: '01-services',
+    super(scope, props, {
       namespace: LOGGING_NAMESPACE,
-      tier: 'important',
       // The namespace holds Loki's volume (the logs).
       holdsState: true,
       source: LOKI_CHART,
@@ -146,3 +149,39 @@ export class Loki extends PlatformComponent {
     });
   }
 }
+
+export const loki = defineComponent({
+  file: import.meta.url,
+  name: 'loki',
+  layer: '01-services',
+  tier: 'important',
+  description: 'Loki single binary with filesystem storage: the platform log store.',
+  defaultEnabled: true,
+  settings: {
+    retention: Type.Optional(
+      Type.String({
+        pattern: LOKI_DURATION_PATTERN,
+        description: `How long Loki keeps logs (e.g. "168h", "14d"). Default: ${LOKI_DEFAULTS.retention}.`,
+      }),
+    ),
+    volumeSize: Type.Optional(
+      Type.String({
+        format: 'memory-quantity',
+        description: `Size of the Loki volume (Kubernetes quantity, e.g. "20Gi"). Default: ${LOKI_DEFAULTS.volumeSize}.`,
+      }),
+    ),
+    storageClass: Type.Optional(
+      Type.String({ format: 'dns-subdomain', description: `StorageClass of the Loki volume. Default: ${LOKI_DEFAULTS.storageClass}.` }),
+    ),
+  },
+  check: (s) => volumeSizeProblems(s, ['volumeSize']),
+  build: (scope, { settings, ...ctx }) =>
+    new Loki(scope, {
+      ...ctx,
+      settings,
+      retention: settings.retention,
+      volumeSize: settings.volumeSize,
+      storageClass: settings.storageClass,
+      serviceMonitor: serviceMonitorCrdExists(ctx.enabled),
+    }),
+});

@@ -1,5 +1,7 @@
 import type { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
 import { PlatformComponent, type GitDirectorySource, type PlatformComponentProps } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 
 /**
  * prometheus-operator release whose CRDs the platform installs: the appVersion of the pinned
@@ -51,12 +53,9 @@ export const PROMETHEUS_OPERATOR_CRDS_WAVE = 4;
  * orders it among the root's children.
  */
 export class PrometheusOperatorCrds extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: PlatformComponentProps) {
-    super(scope, id, props, {
-      description: `prometheus-operator ${PROMETHEUS_OPERATOR_VERSION} CRDs (ServiceMonitor, PrometheusRule, Prometheus…)`,
-      layer: '01-services',
+  constructor(scope: Construct, props: PlatformComponentProps) {
+    super(scope, props, {
       namespace: 'kube-system',
-      tier: 'critical',
       source: PROMETHEUS_OPERATOR_CRDS,
       sync: { serverSideApply: true, prune: false },
       delivery: { kind: 'root', wave: PROMETHEUS_OPERATOR_CRDS_WAVE },
@@ -69,4 +68,27 @@ export class PrometheusOperatorCrds extends PlatformComponent {
       ],
     });
   }
+}
+
+export const prometheusOperatorCrds = defineComponent({
+  file: import.meta.url,
+  name: 'prometheus-operator-crds',
+  layer: '01-services',
+  tier: 'critical',
+  description:
+    'prometheus-operator CRDs (ServiceMonitor, PrometheusRule, Prometheus…), synced by the root before layer 01 so every component can ship monitors.',
+  defaultEnabled: true,
+  build: (scope, ctx) => new PrometheusOperatorCrds(scope, ctx),
+});
+
+/** The `serviceMonitor` setting of a component whose chart can create its own ServiceMonitor. */
+export const serviceMonitorSetting = Type.Optional(
+  Type.Boolean({
+    description: `Create the chart's ServiceMonitor. Default: on when the ${prometheusOperatorCrds.name} component is enabled (the ServiceMonitor CRD exists).`,
+  }),
+);
+
+/** Whether the ServiceMonitor CRD will exist: the CRD component is enabled (a config fact, not a build-order one). */
+export function serviceMonitorCrdExists(enabled: (component: string) => boolean): boolean {
+  return enabled(prometheusOperatorCrds.name);
 }

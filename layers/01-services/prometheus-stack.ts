@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { Type } from '@sinclair/typebox';
 import type { Construct } from 'constructs';
 import { PROMETHEUS_OPERATOR_VERSION } from './prometheus-operator-crds.js';
 import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
@@ -10,8 +11,12 @@ import {
   type PodPart,
   type ScrapeTarget,
   type UiEndpoint,
+  type PlatformSite,
 } from '../../platform/model/component.js';
-import { parseMemory } from '../../platform/model/quantity.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { formatMemory, parseMemory } from '../../platform/model/quantity.js';
+import type { ConfigProblem } from '../../platform/config/errors.js';
+import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { MONITORING_NAMESPACE, PROMETHEUS_SERVICE } from './service-endpoints.js';
 
 /** kube-prometheus-stack at an exact version (app: prometheus-operator v0.93.1). */
@@ -51,11 +56,6 @@ export const PROMETHEUS_DURATION_PATTERN = '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+
 export const PROMETHEUS_BYTES_PATTERN = '^(0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$';
 
 export interface PrometheusStackProps extends PlatformComponentProps {
-  /**
-   * Metrics Services of components that cannot monitor themselves (they sync before the
-   * ServiceMonitor CRD): one ServiceMonitor each, in the component's namespace. Default: none.
-   */
-  readonly scrapeTargets?: readonly (ScrapeTarget & { readonly namespace: string })[];
   /** How long Prometheus keeps samples. Default: `7d`. */
   readonly retention?: string;
   /**
@@ -160,7 +160,7 @@ function defaultRetentionSize(volumeSize: string): string {
  * planner shows what they add up to; a site can override them.
  */
 export class PrometheusStack extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: PrometheusStackProps) {
+  constructor(scope: Construct, props: PrometheusStackProps) {
     const { config } = props.context;
     const retention = props.retention ?? PROMETHEUS_STACK_DEFAULTS.retention;
     const volumeSize = props.volumeSize ?? PROMETHEUS_STACK_DEFAULTS.volumeSize;
@@ -227,11 +227,8 @@ export class PrometheusStack extends PlatformComponent {
       ? [{ subdomain: 'prometheus', service: PROMETHEUS_SERVICE.name, port: PROMETHEUS_SERVICE.port }]
       : [];
 
-    super(scope, id, props, {
-      description: 'Prometheus, Alertmanager, Prometheus Operator, kube-state-metrics and node-exporter',
-      layer: '01-services',
+    super(scope, props, {
       namespace: MONITORING_NAMESPACE,
-      tier: 'critical',
       // The namespace holds Prometheus' and Alertmanager's volumes.
       holdsState: true,
       // node-exporter uses hostNetwork, hostPID and hostPath mounts of / , /proc and /sys.
@@ -309,7 +306,16 @@ export class PrometheusStack extends PlatformComponent {
       },
     });
 
-    for (const t of props.scrapeTargets ?? []) {
+  }
+
+  /**
+   * Phase 2: one ServiceMonitor per scrape target of every enabled component (metrics Services
+   * of components that sync before the ServiceMonitor CRD and so cannot ship their own), in
+   * that component's namespace.
+   */
+  protected override aggregate(site: PlatformSite): void {
+    const targets = site.components.flatMap((c) => c.scrapeTargets.map((t): ScrapeTarget & { namespace: string } => ({ ...t, namespace: c.targetNamespace })));
+    for (const t of targets) {
       new ApiObject(this, `scrape-${t.namespace}-${t.name}`, {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',
@@ -323,3 +329,79 @@ export class PrometheusStack extends PlatformComponent {
     }
   }
 }
+/** Prometheus sizes (`--storage.tsdb.retention.size`): every unit is a power of 1024, with or without `i`. */
+const PROMETHEUS_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
+
+/** A Prometheus byte size (`8GB`, `6GiB`, `0`) → bytes, else undefined. */
+export function parsePrometheusBytes(s: string): number | undefined {
+  if (s === '0') return 0;
+  const m = /^((?:[0-9]*\.)?[0-9]+)(?:([KMGTPE])i?)?B$/.exec(s);
+  return m ? Number(m[1]) * PROMETHEUS_UNITS[m[2] ?? '']! : undefined;
+}
+
+/** `retentionSize` larger than the volume: Prometheus would fill the disk before deleting old data. */
+function retentionSizeProblems(s: { readonly retentionSize?: string; readonly volumeSize?: string }): ConfigProblem[] {
+  if (s.retentionSize === undefined) return [];
+  const retention = parsePrometheusBytes(s.retentionSize);
+  const volumeSize = s.volumeSize ?? PROMETHEUS_STACK_DEFAULTS.volumeSize;
+  const volume = parseMemory(volumeSize);
+  if (retention === undefined || volume <= 0 || retention <= volume) return [];
+  const volumeText = s.volumeSize ? `components.prometheus-stack.volumeSize '${s.volumeSize}'` : `the default volumeSize '${volumeSize}'`;
+  return [
+    {
+      path: 'retentionSize',
+      message: `'${s.retentionSize}' (${formatMemory(retention)}) is larger than the volume (${volumeText}, ${formatMemory(volume)}): Prometheus would fill the disk before deleting old data; use at most the volume size, better about 80% of it (the default), or a larger volumeSize`,
+    },
+  ];
+}
+
+export const prometheusStack = defineComponent({
+  file: import.meta.url,
+  name: 'prometheus-stack',
+  layer: '01-services',
+  tier: 'critical',
+  description: 'kube-prometheus-stack: Prometheus, Alertmanager, Prometheus Operator, kube-state-metrics, node-exporter.',
+  defaultEnabled: true,
+  requires: [{ component: 'prometheus-operator-crds', why: 'the chart runs with crds.enabled=false: the CRDs come from that component' }],
+  settings: {
+    retention: Type.Optional(
+      Type.String({
+        pattern: PROMETHEUS_DURATION_PATTERN,
+        description: `How long Prometheus keeps samples (Prometheus duration, e.g. "7d", "36h"). Default: ${PROMETHEUS_STACK_DEFAULTS.retention}.`,
+      }),
+    ),
+    retentionSize: Type.Optional(
+      Type.String({
+        pattern: PROMETHEUS_BYTES_PATTERN,
+        description: 'Size at which Prometheus deletes its oldest data (e.g. "8GB", "6GiB"). Default: 80% of volumeSize.',
+      }),
+    ),
+    volumeSize: Type.Optional(
+      Type.String({
+        format: 'memory-quantity',
+        description: `Size of the Prometheus volume (Kubernetes quantity, e.g. "20Gi"). Default: ${PROMETHEUS_STACK_DEFAULTS.volumeSize}.`,
+      }),
+    ),
+    storageClass: Type.Optional(
+      Type.String({
+        format: 'dns-subdomain',
+        description: `StorageClass of the Prometheus volume. Default: ${PROMETHEUS_STACK_DEFAULTS.storageClass}.`,
+      }),
+    ),
+    exposeUi: Type.Optional(
+      Type.Boolean({
+        description: 'Route prometheus.<domain> to the Prometheus UI (it has no authentication of its own). Default: false.',
+      }),
+    ),
+  },
+  check: (s) => [...volumeSizeProblems(s, ['volumeSize']), ...retentionSizeProblems(s)],
+  build: (scope, ctx) =>
+    new PrometheusStack(scope, {
+      ...ctx,
+      retention: ctx.settings.retention,
+      retentionSize: ctx.settings.retentionSize,
+      volumeSize: ctx.settings.volumeSize,
+      storageClass: ctx.settings.storageClass,
+      exposeUi: ctx.settings.exposeUi,
+    }),
+});

@@ -14,6 +14,8 @@ import {
   type PodSpec,
   type Volume,
   type PodSecurityContext,
+  type EnvVar,
+  type VolumeMount,
   type ResourceRequirements,
   type SecurityContext,
   type Toleration as KubeToleration,
@@ -26,6 +28,7 @@ import {
   type PlatformComponentProps,
   type PodPart,
   type PodPartKeys,
+  type PlatformSite,
   type ResourceSpec,
 } from '../../platform/model/component.js';
 import { schedulingFor } from '../../platform/model/tiers.js';
@@ -33,7 +36,12 @@ import { CA_ISSUER_REF, CERT_MANAGER_API, certManagerObjectAnnotations } from '.
 import { serviceUrl, VAULT_NAMESPACE, VAULT_SERVICE } from './service-endpoints.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { posix } from 'node:path';
-import { SEEDER_TOKEN_FILE, seederScript, type GeneratedCredential } from './generated-credentials.js';
+import type { GeneratedCredential, VaultKubernetesRole } from '../../platform/model/credentials.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { compareText } from '../../platform/model/order.js';
+import { Type } from '@sinclair/typebox';
+import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
+import { volumeSizeProblems } from '../../platform/config/semantics.js';
 
 const { basename, dirname } = posix;
 
@@ -62,6 +70,24 @@ export const VAULT_TLS = {
  */
 export const VAULT_UNSEAL_SECRET = 'vault-unseal-keys';
 
+/** Defaults of the Vault settings. */
+export const VAULT_DEFAULTS = { storageSize: '2Gi' } as const;
+
+/** Folder under the Vault KV mount that holds the platform's own app credentials. */
+export const VAULT_APPS_PREFIX = 'edge-idp';
+
+/** A password field of a generated credential: 32 random alphanumerics. */
+export const GENERATED_PASSWORD = { random: 32 } as const;
+
+/**
+ * The credential a platform app reads from Vault at `edge-idp/<component>`, generated in the
+ * cluster by Vault's seeder (never in git). The app publishes it (`generatedCredentials`) and
+ * reads the same path and fields through its ExternalSecret, so the two cannot disagree.
+ */
+export function appCredential(component: string, fields: GeneratedCredential['fields']): GeneratedCredential {
+  return { vaultKey: `${VAULT_APPS_PREFIX}/${component}`, fields };
+}
+
 /** Mount path of Vault's Kubernetes auth method. */
 export const VAULT_KUBERNETES_AUTH_PATH = 'kubernetes';
 
@@ -77,27 +103,10 @@ export const BANK_VAULTS_IMAGE = 'ghcr.io/bank-vaults/bank-vaults:v1.33.1';
 /** Sync wave of Vault's TLS Certificate: before the chart (wave 0), so the Secret exists when the pod starts. */
 export const VAULT_TLS_WAVE = -1;
 
-/**
- * A Kubernetes identity Vault lets log in (Kubernetes auth), with the policy it gets. Consumers
- * (External Secrets) declare theirs; the configurer writes it into Vault.
- */
-export interface VaultKubernetesRole {
-  /** Role name the client logs in with. */
-  readonly name: string;
-  /** ServiceAccount the client's token belongs to. */
-  readonly serviceAccount: string;
-  /** Namespace of that ServiceAccount. */
-  readonly namespace: string;
-  /** `aud` claim the client's token must carry (a token minted for something else is refused). */
-  readonly audience: string;
-  /** Vault policy attached to the role: its name and HCL rules. */
-  readonly policy: { readonly name: string; readonly rules: string };
-  /** Lifetime of the Vault token a login gives. Default: `1h`. */
-  readonly ttl?: string;
-}
+export type { VaultKubernetesRole };
 
 export interface VaultProps extends PlatformComponentProps {
-  /** Size of the raft data volume. Default: `2Gi` (platform secrets are kilobytes; raft snapshots stay small). */
+  /** Size of the raft data volume. Default: {@link VAULT_DEFAULTS}`.storageSize` (platform secrets are kilobytes; raft snapshots stay small). */
   readonly storageSize?: string;
   /** StorageClass of the raft data volume. Default: the cluster's default StorageClass. */
   readonly storageClass?: string;
@@ -107,14 +116,6 @@ export interface VaultProps extends PlatformComponentProps {
    * before layer 01. Default: true.
    */
   readonly serviceMonitor?: boolean;
-  /** Kubernetes identities allowed to log in, with their policies. Default: none. */
-  readonly kubernetesRoles?: readonly VaultKubernetesRole[];
-  /**
-   * Credentials to generate in Vault (random, once, never rotated behind the app's back) for
-   * the platform's own apps, by a PostSync seeder Job after the configurer. Default: none; the
-   * catalog passes the entries of GENERATED_CREDENTIALS whose component is enabled.
-   */
-  readonly generatedCredentials?: readonly GeneratedCredential[];
 }
 
 /** Keys of a part that is our own manifest, not the chart's: nothing goes into the values. */
@@ -197,8 +198,10 @@ export const VAULT_LIVENESS_SCRIPT = [
  * and configurer are one Go binary polling an API, a few tens of MiB.
  */
 export class Vault extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: VaultProps) {
-    const credentials = props.generatedCredentials ?? [];
+  /** What every Vault client Job of ours shares: set in phase 1, used in phase 2. */
+  private readonly clientSetup: { instance: string; env: EnvVar[]; caVolume: Volume; caMount: VolumeMount };
+
+  constructor(scope: Construct, props: VaultProps) {
     const serviceMonitor = props.serviceMonitor ?? true;
     const parts: PodPart[] = [
       {
@@ -227,25 +230,9 @@ export class Vault extends PlatformComponent {
         manifest: { kind: 'Job', name: CONFIGURER },
         note: 'Our own PostSync Job (vault-configurer), not the chart: tier settings and resources are in its manifest.',
       },
-      ...(credentials.length > 0
-        ? [
-            {
-              name: 'seeder',
-              kind: 'Job' as const,
-              path: [],
-              resources: resources('10m', '32Mi', '64Mi'),
-              keys: OWN_MANIFEST_KEYS,
-              manifest: { kind: 'Job' as const, name: SEEDER },
-              note: 'Our own PostSync Job (vault-seeder), not the chart: writes the generated app credentials once.',
-            },
-          ]
-        : []),
     ];
-    super(scope, id, props, {
-      description: 'HashiCorp Vault: raft storage, TLS from the site CA, auto-unseal from a Kubernetes Secret',
-      layer: '01-services',
+    super(scope, props, {
       namespace: VAULT_NAMESPACE,
-      tier: 'critical',
       // The namespace holds Vault's storage and its unseal Secret.
       holdsState: true,
       source: VAULT_CHART,
@@ -276,7 +263,7 @@ export class Vault extends PlatformComponent {
           },
           dataStorage: {
             enabled: true,
-            size: props.storageSize ?? '2Gi',
+            size: props.storageSize ?? VAULT_DEFAULTS.storageSize,
             ...(props.storageClass ? { storageClass: props.storageClass } : {}),
           },
           volumes: [{ name: 'vault-tls', secret: { secretName: VAULT_TLS.secretName, defaultMode: 0o440 } }],
@@ -357,11 +344,6 @@ export class Vault extends PlatformComponent {
       subjects: [{ kind: 'ServiceAccount', name: UNSEALER, namespace: ns }],
     });
 
-    new KubeConfigMap(this, 'configurer-config', {
-      metadata: { name: CONFIGURER, namespace: ns },
-      data: { [CONFIG_FILE]: configurerConfig(props.kubernetesRoles ?? []) },
-    });
-
     const keyStoreArgs = [
       '--mode=k8s',
       `--k8s-secret-namespace=${ns}`,
@@ -375,6 +357,7 @@ export class Vault extends PlatformComponent {
     ];
     const caVolume = { name: 'vault-ca', secret: { secretName: VAULT_TLS.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } };
     const caMount = { name: 'vault-ca', mountPath: CA_MOUNT, readOnly: true };
+    this.clientSetup = { instance: svc, env, caVolume, caMount };
 
     const unsealer = this.ownPod('unsealer');
     const unsealerLabels = { 'app.kubernetes.io/name': UNSEALER, 'app.kubernetes.io/instance': svc };
@@ -430,12 +413,39 @@ export class Vault extends PlatformComponent {
       volumes: [caVolume, { name: 'config', configMap: { name: CONFIGURER } }],
     });
 
+  }
+
+  /**
+   * Phase 2: what Vault holds for the other components. The configurer's config gets one
+   * Kubernetes-auth role and policy per `vaultRoles` entry of every enabled component; the
+   * seeder Job generates every enabled component's `generatedCredentials` (and exists only
+   * when some component needs one).
+   */
+  protected override aggregate(site: PlatformSite): void {
+    const { instance, env, caVolume, caMount } = this.clientSetup;
+    const ns = this.targetNamespace;
+    new KubeConfigMap(this, 'configurer-config', {
+      metadata: { name: CONFIGURER, namespace: ns },
+      data: { [CONFIG_FILE]: configurerConfig(site.components.flatMap((c) => c.vaultRoles)) },
+    });
+    const credentials = site.components.flatMap((c) => c.generatedCredentials);
     if (credentials.length > 0) {
+      this.addParts([
+        {
+          name: 'seeder',
+          kind: 'Job',
+          path: [],
+          resources: resources('10m', '32Mi', '64Mi'),
+          keys: OWN_MANIFEST_KEYS,
+          manifest: { kind: 'Job', name: SEEDER },
+          note: 'Our own PostSync Job (vault-seeder), not the chart: writes the generated app credentials once.',
+        },
+      ]);
       // After the configurer (same phase, later wave), which mounts the KV engine.
       this.postSyncJob({
         name: SEEDER,
         part: 'seeder',
-        instance: svc,
+        instance,
         wave: 1,
         // It talks to Vault only; the root token comes from the unsealer's Secret as a file.
         podSpec: { automountServiceAccountToken: false },
@@ -619,3 +629,61 @@ export function configurerConfig(roles: readonly VaultKubernetesRole[]): string 
   };
   return stringify(doc);
 }
+
+
+/** Where the seeder pod finds the root token (mounted from the unsealer's Secret). */
+export const SEEDER_TOKEN_FILE = '/vault-token/root';
+
+/**
+ * The seeder's shell script: for each entry, leave it alone when it exists (a restarted Job
+ * or a later sync never rotates a password behind the app's back), else write it with
+ * check-and-set 0 (so two runs cannot both write). POSIX sh with the Vault CLI.
+ */
+export function seederScript(kvMount: string, credentials: readonly GeneratedCredential[], tokenFile = SEEDER_TOKEN_FILE): string {
+  const lines = [
+    'set -eu',
+    `VAULT_TOKEN="$(cat ${tokenFile})"`,
+    'export VAULT_TOKEN',
+    "rand() { head -c 256 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c \"$1\"; }",
+    'seed() {',
+    '  path="$1"; shift',
+    `  if vault kv get -mount=${kvMount} "$path" >/dev/null 2>&1; then echo "$path: present, kept"; return 0; fi`,
+    `  vault kv put -mount=${kvMount} -cas=0 "$path" "$@" >/dev/null`,
+    '  echo "$path: generated"',
+    '}',
+  ];
+  for (const c of credentials) {
+    const args = Object.entries(c.fields)
+      .sort(([a], [b]) => compareText(a, b))
+      .map(([k, f]) => ('value' in f ? `${k}='${f.value}'` : `${k}="$(rand ${f.random})"`));
+    lines.push(`seed '${c.vaultKey}' ${args.join(' ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const vault = defineComponent({
+  file: import.meta.url,
+  name: 'vault',
+  layer: '01-services',
+  tier: 'critical',
+  description: 'HashiCorp Vault (one replica, raft, TLS from the site CA, unsealed from a Kubernetes Secret).',
+  defaultEnabled: true,
+  requires: [{ component: 'cert-manager', why: 'its TLS certificate is issued by the site CA' }],
+  settings: {
+    storageSize: Type.Optional(
+      Type.String({ format: 'memory-quantity', description: `Size of the raft data volume. Default: ${VAULT_DEFAULTS.storageSize}.` }),
+    ),
+    storageClass: Type.Optional(
+      Type.String({ format: 'dns-subdomain', description: "StorageClass of the raft data volume. Default: the cluster's default." }),
+    ),
+    serviceMonitor: serviceMonitorSetting,
+  },
+  check: (s) => volumeSizeProblems(s, ['storageSize']),
+  build: (scope, ctx) =>
+    new Vault(scope, {
+      ...ctx,
+      storageSize: ctx.settings.storageSize,
+      storageClass: ctx.settings.storageClass,
+      serviceMonitor: ctx.settings.serviceMonitor ?? serviceMonitorCrdExists(ctx.enabled),
+    }),
+});

@@ -7,6 +7,9 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { Type } from '@sinclair/typebox';
+import { StringEnum } from '../../platform/config/schema.js';
 import { TIERS } from '../../platform/model/tiers.js';
 
 /** The chart Argo Workflows comes from. */
@@ -27,6 +30,9 @@ export const ARGO_WORKFLOWS_SERVER_SERVICE = { name: 'argo-workflows-server', po
 
 /** How the Argo Server authenticates API and UI calls. */
 export const ARGO_WORKFLOWS_AUTH_MODES = ['client', 'server'] as const;
+
+/** Defaults of the Argo Workflows settings. */
+export const ARGO_WORKFLOWS_DEFAULTS = { authMode: 'client', workflowTtlSeconds: 86_400 } as const;
 export type ArgoWorkflowsAuthMode = (typeof ARGO_WORKFLOWS_AUTH_MODES)[number];
 
 /**
@@ -90,9 +96,9 @@ export interface ArgoWorkflowsProps extends PlatformComponentProps {
  * its limit). Not measured on this site; the capacity planner shows the totals.
  */
 export class ArgoWorkflows extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: ArgoWorkflowsProps) {
-    const authMode = props.authMode ?? 'client';
-    const ttl = props.workflowTtlSeconds ?? 86_400;
+  constructor(scope: Construct, props: ArgoWorkflowsProps) {
+    const authMode = props.authMode ?? ARGO_WORKFLOWS_DEFAULTS.authMode;
+    const ttl = props.workflowTtlSeconds ?? ARGO_WORKFLOWS_DEFAULTS.workflowTtlSeconds;
     const parts: PodPart[] = [
       {
         name: 'workflow-controller',
@@ -104,11 +110,8 @@ export class ArgoWorkflows extends PlatformComponent {
     ];
     // Fresh objects per key: the model writes each part's settings into its block in place.
     const podSecurityContext = () => ({ seccompProfile: { type: 'RuntimeDefault' } });
-    super(scope, id, props, {
-      description: 'Workflow engine (controller and Argo Server UI)',
-      layer: '02-engines',
+    super(scope, props, {
       namespace: ARGO_WORKFLOWS_NAMESPACE,
-      tier: 'important',
       source: ARGO_WORKFLOWS_CHART,
       // The executor (init/wait containers of every workflow pod) is named only in the controller's config.
       runtimeImages: [`quay.io/argoproj/argoexec:${ARGO_WORKFLOWS_APP_VERSION}`],
@@ -153,3 +156,25 @@ export class ArgoWorkflows extends PlatformComponent {
     });
   }
 }
+
+export const argoWorkflows = defineComponent({
+  file: import.meta.url,
+  name: 'argo-workflows',
+  layer: '02-engines',
+  tier: 'important',
+  description: 'Argo Workflows: workflow controller and Argo Server UI.',
+  defaultEnabled: true,
+  settings: {
+    authMode: Type.Optional(
+      StringEnum(ARGO_WORKFLOWS_AUTH_MODES, {
+        description:
+          `Argo Server auth mode: 'client' (the caller's own Kubernetes token) or 'server' (the server's service account; labs only). Default: ${ARGO_WORKFLOWS_DEFAULTS.authMode}.`,
+      }),
+    ),
+    workflowTtlSeconds: Type.Optional(
+      Type.Integer({ minimum: 60, description: `Seconds a finished workflow is kept before deletion. Default: ${ARGO_WORKFLOWS_DEFAULTS.workflowTtlSeconds}.` }),
+    ),
+  },
+  build: (scope, ctx) =>
+    new ArgoWorkflows(scope, { ...ctx, authMode: ctx.settings.authMode, workflowTtlSeconds: ctx.settings.workflowTtlSeconds }),
+});

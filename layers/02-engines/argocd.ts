@@ -11,6 +11,8 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { Type } from '@sinclair/typebox';
 import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
 
 /**
@@ -140,7 +142,7 @@ export interface ArgoCdProps extends PlatformComponentProps {
  * site; the capacity planner shows what they add up to.
  */
 export class ArgoCd extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+  constructor(scope: Construct, props: ArgoCdProps) {
     const notifications = props.notifications ?? false;
     const { config } = props.context;
     const critical = schedulingFor('critical');
@@ -196,11 +198,8 @@ export class ArgoCd extends PlatformComponent {
     }
     // A fresh object per key: the model writes each part's settings into its block in place.
     const metrics = () => ({ metrics: { enabled: true, serviceMonitor: { enabled: true } } });
-    super(scope, id, props, {
-      description: 'GitOps engine, managing itself from git',
-      layer: '02-engines',
+    super(scope, props, {
       namespace: ARGOCD_NAMESPACE,
-      tier: 'critical',
       source: ARGOCD_CHART,
       upstreamValues: 'argo-cd',
       valuesAllowances: { freeForm: ARGOCD_FREE_FORM_PATHS },
@@ -251,3 +250,17 @@ export class ArgoCd extends PlatformComponent {
     });
   }
 }
+
+export const argocd = defineComponent({
+  file: import.meta.url,
+  name: 'argocd',
+  layer: '02-engines',
+  tier: 'critical',
+  description: 'ArgoCD: the GitOps engine, managing itself and every layer from git.',
+  defaultEnabled: true,
+  required: true,
+  settings: {
+    notifications: Type.Optional(Type.Boolean({ description: 'Run the ArgoCD notifications controller. Default: false.' })),
+  },
+  build: (scope, ctx) => new ArgoCd(scope, { ...ctx, notifications: ctx.settings.notifications }),
+});

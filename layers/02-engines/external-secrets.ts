@@ -8,6 +8,7 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { SITE_CA } from '../01-services/cert-manager.js';
 import { serviceUrl, VAULT_SERVICE } from '../01-services/service-endpoints.js';
@@ -91,7 +92,7 @@ export interface ExternalSecretsProps extends PlatformComponentProps {
  * resync.
  */
 export class ExternalSecrets extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
+  constructor(scope: Construct, props: ExternalSecretsProps) {
     const parts: PodPart[] = [
       {
         name: 'controller',
@@ -115,11 +116,8 @@ export class ExternalSecrets extends PlatformComponent {
         keys: { replicas: ['certController', 'replicaCount'] },
       },
     ];
-    super(scope, id, props, {
-      description: 'External Secrets Operator with the Vault ClusterSecretStore',
-      layer: '02-engines',
+    super(scope, props, {
       namespace: EXTERNAL_SECRETS_NAMESPACE,
-      tier: 'important',
       source: EXTERNAL_SECRETS_CHART,
       upstreamValues: 'external-secrets',
       parts,
@@ -135,6 +133,8 @@ export class ExternalSecrets extends PlatformComponent {
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
         { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
       ],
+      // The store logs in to Vault with this identity; Vault's configurer creates the role.
+      vaultRoles: (props.vaultStore ?? true) ? [EXTERNAL_SECRETS_VAULT_ROLE] : [],
       values: {
         installCRDs: true,
         serviceMonitor: { enabled: true, renderMode: 'skipIfMissing' },
@@ -179,3 +179,14 @@ export class ExternalSecrets extends PlatformComponent {
     }
   }
 }
+
+export const externalSecrets = defineComponent({
+  file: import.meta.url,
+  name: 'external-secrets',
+  layer: '02-engines',
+  tier: 'important',
+  description: 'External Secrets Operator and the Vault ClusterSecretStore (when Vault is enabled).',
+  defaultEnabled: true,
+  // The store logs in to Vault: without Vault there is nothing to point it at.
+  build: (scope, ctx) => new ExternalSecrets(scope, { ...ctx, vaultStore: ctx.enabled('vault') }),
+});

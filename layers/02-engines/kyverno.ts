@@ -7,7 +7,10 @@ import {
   type ChartSource,
   type PlatformComponentProps,
   type PodPart,
+  type PlatformSite,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
+import { Type } from '@sinclair/typebox';
 import { LABELS } from '../../platform/model/labels.js';
 import { KYVERNO_FAILURE_POLICY } from '../../policies/kyverno.js';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
@@ -77,12 +80,6 @@ export interface KyvernoProps extends PlatformComponentProps {
    * unconditionally, so turn this off on a site without the Prometheus Operator CRDs.
    */
   readonly serviceMonitors?: boolean;
-  /**
-   * More namespaces the webhooks must never see, by name. Default: none beyond
-   * {@link WEBHOOK_EXEMPT_NAMESPACES}; the catalog passes the namespaces of every core and
-   * critical component built before Kyverno.
-   */
-  readonly exemptNamespaces?: readonly string[];
 }
 
 /**
@@ -128,13 +125,13 @@ export interface KyvernoProps extends PlatformComponentProps {
  * The chart's helm-test pods are not deployed by ArgoCD.
  */
 export class Kyverno extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: KyvernoProps) {
+  constructor(scope: Construct, props: KyvernoProps) {
     const admissionReplicas = props.admissionReplicas ?? 1;
     const nodes = props.context.config.nodes.length;
     if (!Number.isInteger(admissionReplicas) || admissionReplicas < 1 || admissionReplicas > nodes) {
       throw new ConfigError(props.context.configFile, [
         {
-          path: `components.${id}.admissionReplicas`,
+          path: `components.${props.definition.name}.admissionReplicas`,
           message: `${String(admissionReplicas)} is not allowed: use an integer from 1 to ${nodes} (the node count)`,
         },
       ]);
@@ -182,11 +179,8 @@ export class Kyverno extends PlatformComponent {
     ];
     // A fresh object per key: the model writes each part's settings into its block in place.
     const monitor = () => ({ serviceMonitor: { enabled: serviceMonitors } });
-    super(scope, id, props, {
-      description: 'Policy engine (admission, background, cleanup, reports)',
-      layer: '02-engines',
+    super(scope, props, {
       namespace: KYVERNO_NAMESPACE,
-      tier: 'important',
       source: KYVERNO_CHART,
       upstreamValues: 'kyverno',
       parts,
@@ -211,7 +205,8 @@ export class Kyverno extends PlatformComponent {
         webhooksCleanup: { enabled: false },
         config: {
           excludeKyvernoNamespace: true,
-          webhooks: { namespaceSelector: kyvernoWebhookNamespaceSelector(props.exemptNamespaces) },
+          // Phase 2 adds the namespaces of every lifeboat-tier component (see `aggregate`).
+          webhooks: { namespaceSelector: kyvernoWebhookNamespaceSelector() },
         },
         features: {
           // One source with the policies' own failurePolicy (policies/kyverno.ts).
@@ -230,4 +225,32 @@ export class Kyverno extends PlatformComponent {
       },
     });
   }
+
+  /**
+   * Phase 2: the webhooks also never see the namespaces of any lifeboat-tier (core, critical)
+   * component, by name: the tier label covers them once labelled, the name before that.
+   */
+  protected override aggregate(site: PlatformSite): void {
+    const exempt = site.components.filter((c) => TIERS[c.tier].lifeboat).flatMap((c) => [c.targetNamespace, ...c.extraNamespaces]);
+    this.setValue(['config', 'webhooks', 'namespaceSelector'], kyvernoWebhookNamespaceSelector(exempt));
+  }
 }
+
+export const kyverno = defineComponent({
+  file: import.meta.url,
+  name: 'kyverno',
+  layer: '02-engines',
+  tier: 'important',
+  description: 'Kyverno policy engine (webhooks fail open and never see system, ArgoCD or core/critical namespaces).',
+  defaultEnabled: true,
+  settings: {
+    admissionReplicas: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Kyverno admission controller replicas (at most the node count). Default: 1.' }),
+    ),
+    serviceMonitors: Type.Optional(
+      Type.Boolean({ description: 'Create ServiceMonitors for the Kyverno controllers (needs the Prometheus Operator CRDs). Default: true.' }),
+    ),
+  },
+  build: (scope, ctx) =>
+    new Kyverno(scope, { ...ctx, admissionReplicas: ctx.settings.admissionReplicas, serviceMonitors: ctx.settings.serviceMonitors }),
+});

@@ -1,11 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
+import { PlatformComponent, type PlatformComponentProps, type PlatformSite } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
 import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
 import { layerWave } from '../../platform/argocd/root.js';
 import { platformPolicies, type PolicyExemption } from '../../policies/index.js';
-import type { PlatformNamespace } from '../00-core/namespaces.js';
+import { platformNamespaces } from '../00-core/namespaces.js';
 import { KYVERNO_NAMESPACE } from './kyverno.js';
 
 /**
@@ -16,8 +17,6 @@ import { KYVERNO_NAMESPACE } from './kyverno.js';
 export const PLATFORM_POLICY_EXEMPTIONS: readonly PolicyExemption[] = [];
 
 export interface PlatformPoliciesProps extends PlatformComponentProps {
-  /** The site's platform namespaces with their tiers (from the namespaces component). */
-  readonly namespaces: readonly PlatformNamespace[];
   /** Objects excused from a check, with their reasons. Default: {@link PLATFORM_POLICY_EXEMPTIONS}. */
   readonly exemptions?: readonly PolicyExemption[];
 }
@@ -34,24 +33,40 @@ export interface PlatformPoliciesProps extends PlatformComponentProps {
  * project never allows.
  */
 export class PlatformPolicies extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: PlatformPoliciesProps) {
-    super(scope, id, props, {
-      description: 'The platform Kyverno policies (namespace labels, tiers, workload standards, tenant defaults)',
-      layer: '02-engines',
+  private readonly exemptions: readonly PolicyExemption[];
+
+  constructor(scope: Construct, props: PlatformPoliciesProps) {
+    super(scope, props, {
       namespace: KYVERNO_NAMESPACE,
-      tier: 'important',
       delivery: { kind: 'root', wave: layerWave('02-engines') + 5 },
       // Kyverno owns the rest of their lifecycle; replacing policies in place is enough.
       sync: { serverSideApply: true },
     });
+    this.exemptions = props.exemptions ?? PLATFORM_POLICY_EXEMPTIONS;
+  }
+
+  /** Phase 2: the policies, for the namespaces (and their tiers) of every enabled component. */
+  protected override aggregate(site: PlatformSite): void {
     const policies = platformPolicies({
       systemNamespaces: SYSTEM_NAMESPACES,
-      platformNamespaces: props.namespaces.map((n) => ({ name: n.name, tier: n.tier })),
+      platformNamespaces: platformNamespaces(site.components).map((n) => ({ name: n.name, tier: n.tier })),
       recoveryNamespaces: [ARGOCD_NAMESPACE, KYVERNO_NAMESPACE],
-      exemptions: props.exemptions ?? PLATFORM_POLICY_EXEMPTIONS,
+      exemptions: this.exemptions,
     });
     for (const policy of policies) {
       new ApiObject(this, policy.metadata.name, policy as unknown as ConstructorParameters<typeof ApiObject>[2]);
     }
   }
 }
+
+export const platformPoliciesComponent = defineComponent({
+  file: import.meta.url,
+  name: 'platform-policies',
+  layer: '02-engines',
+  tier: 'important',
+  description: 'The platform Kyverno policies from policies/, rendered for this site (needs kyverno).',
+  defaultEnabled: true,
+  defaultFollows: 'kyverno',
+  requires: [{ component: 'kyverno', why: 'the policies are Kyverno resources' }],
+  build: (scope, ctx) => new PlatformPolicies(scope, ctx),
+});

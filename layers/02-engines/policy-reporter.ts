@@ -5,8 +5,10 @@ import {
   type ChartSource,
   type GroupKind,
   type PlatformComponentProps,
+  type PlatformSite,
   type PodPart,
 } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 
 export const POLICY_REPORTER_CHART: ChartSource = {
   type: 'helm',
@@ -37,12 +39,6 @@ export interface PolicyReporterProps extends PlatformComponentProps {
    * Default: true when a component named `kyverno` is enabled, false otherwise.
    */
   readonly kyvernoPlugin?: boolean;
-  /**
-   * Namespace to put the chart's Grafana dashboards in (ConfigMaps labelled
-   * `grafana_dashboard`, which Grafana's sidecar loads). Default: none (no dashboards); the
-   * catalog passes Grafana's namespace when Grafana is enabled.
-   */
-  readonly grafanaDashboardsNamespace?: string;
 }
 
 /**
@@ -64,7 +60,7 @@ export interface PolicyReporterProps extends PlatformComponentProps {
  * emptyDir plus caches); `autoMemoryLimit` sets GOMEMLIMIT from the limit.
  */
 export class PolicyReporter extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: PolicyReporterProps) {
+  constructor(scope: Construct, props: PolicyReporterProps) {
     const kyverno = props.kyvernoPlugin ?? false;
     const parts: PodPart[] = [
       {
@@ -91,18 +87,12 @@ export class PolicyReporter extends PlatformComponent {
         keys: { replicas: ['plugin', 'kyverno', 'replicaCount'] },
       });
     }
-    const dashboards = props.grafanaDashboardsNamespace;
-    super(scope, id, props, {
-      description: 'Policy Reporter: UI and metrics for Kyverno policy reports',
-      layer: '02-engines',
+    super(scope, props, {
       namespace: POLICY_REPORTER_NAMESPACE,
-      tier: 'important',
       source: POLICY_REPORTER_CHART,
       upstreamValues: 'policy-reporter',
       parts,
       clusterScopedKinds: POLICY_REPORTER_CLUSTER_KINDS,
-      // The chart writes its dashboards into Grafana's namespace (owned by Grafana, layer 03).
-      ...(dashboards ? { extraDestinations: [dashboards] } : {}),
       ui: [{ subdomain: 'policy-reporter', service: POLICY_REPORTER_UI_SERVICE.name, port: POLICY_REPORTER_UI_SERVICE.port }],
       values: {
         ui: { enabled: true },
@@ -111,9 +101,31 @@ export class PolicyReporter extends PlatformComponent {
         monitoring: {
           enabled: true,
           serviceMonitor: { enabled: true },
-          grafana: dashboards ? { namespace: dashboards, dashboards: { enabled: true } } : { dashboards: { enabled: false } },
+          // No dashboards unless a component loads them (phase 2).
+          grafana: { dashboards: { enabled: false } },
         },
       },
     });
   }
+
+  /**
+   * Phase 2: the chart's Grafana dashboards go into the namespace a component loads dashboards
+   * from (Grafana's, in layer 03), when one is enabled.
+   */
+  protected override aggregate(site: PlatformSite): void {
+    const dashboards = site.components.find((c) => c.dashboardsNamespace !== undefined)?.dashboardsNamespace;
+    if (dashboards === undefined) return;
+    this.addExtraDestinations([dashboards]);
+    this.setValue(['monitoring', 'grafana'], { namespace: dashboards, dashboards: { enabled: true } });
+  }
 }
+
+export const policyReporter = defineComponent({
+  file: import.meta.url,
+  name: 'policy-reporter',
+  layer: '02-engines',
+  tier: 'important',
+  description: 'Policy Reporter UI and metrics for Kyverno policy reports.',
+  defaultEnabled: true,
+  build: (scope, ctx) => new PolicyReporter(scope, { ...ctx, kyvernoPlugin: ctx.enabled('kyverno') }),
+});

@@ -7,7 +7,9 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
-import { vaultAppKey, vaultExternalSecret } from './external-secrets.js';
+import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
+import { defineComponent } from '../../platform/model/definition.js';
 
 export const BACKSTAGE_CHART: ChartSource = {
   type: 'helm',
@@ -73,9 +75,10 @@ export interface BackstageProps extends PlatformComponentProps {
  * 250–400 MiB; PostgreSQL with a small catalog at 50–100 MiB (shared_buffers 128 MiB).
  */
 export class Backstage extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: BackstageProps) {
+  constructor(scope: Construct, props: BackstageProps) {
     const url = `https://backstage.${props.context.config.site.domain}`;
     const image = props.image ?? BACKSTAGE_DEMO_IMAGE;
+    const credential = appCredential(props.definition.name, { 'admin-password': GENERATED_PASSWORD, 'user-password': GENERATED_PASSWORD });
     const parts: PodPart[] = [
       {
         name: 'backstage',
@@ -94,11 +97,9 @@ export class Backstage extends PlatformComponent {
         note: 'Bitnami postgresql 12.10.0 subchart keys (`primary.*`); standalone architecture: one primary, no replica key.',
       },
     ];
-    super(scope, id, props, {
-      description: 'Backstage developer portal with a PostgreSQL subchart',
-      layer: '03-apps',
+    super(scope, props, {
+      generatedCredentials: [credential],
       namespace: BACKSTAGE_NAMESPACE,
-      tier: 'workloads',
       // The namespace holds the PostgreSQL volume (the catalog).
       holdsState: true,
       source: BACKSTAGE_CHART,
@@ -157,8 +158,19 @@ export class Backstage extends PlatformComponent {
     vaultExternalSecret(this, 'db-secret', {
       name: BACKSTAGE_DB_SECRET,
       namespace: BACKSTAGE_NAMESPACE,
-      vaultKey: props.databaseVaultKey ?? vaultAppKey('backstage'),
+      vaultKey: props.databaseVaultKey ?? credential.vaultKey,
       keys: { 'admin-password': 'admin-password', 'user-password': 'user-password' },
     });
   }
 }
+
+export const backstage = defineComponent({
+  file: import.meta.url,
+  name: 'backstage',
+  layer: '03-apps',
+  tier: 'workloads',
+  description: 'Backstage developer portal (demo image, PostgreSQL subchart). Optional.',
+  defaultEnabled: false,
+  requires: vaultCredentialsRequire('its database passwords'),
+  build: (scope, ctx) => new Backstage(scope, ctx),
+});

@@ -1,9 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
+import { Type } from '@sinclair/typebox';
+import { PlatformComponent, type PlatformComponentProps, type PlatformSite } from '../../platform/model/component.js';
+import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
-import { CA_ISSUER, VAULT_SERVICE } from '../01-services/service-endpoints.js';
-import { CR_SYNC_OPTIONS } from './external-secrets.js';
+import { CA_ISSUER } from '../01-services/service-endpoints.js';
+import { CR_SYNC_OPTIONS } from './app-credentials.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 export const GATEWAY_NAMESPACE = 'gateway';
@@ -24,14 +26,6 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The wildcard certificate must exist before the Gateway references it (else its listener is Degraded). */
 const CERTIFICATE_WAVE = '-1';
 
-/**
- * In-cluster services that speak only TLS (from `service-endpoints.ts`). A plain HTTPRoute to
- * them cannot work (Vault answers 400 to plaintext HTTP): they need a BackendTLSPolicy, which
- * needs the site CA in a ConfigMap and a way for `UiEndpoint` to say so. Until then their
- * routes are listed in {@link PlatformGateway.tlsBackendRoutes} (and in the report), not hidden.
- */
-export const TLS_BACKENDS: readonly { readonly name: string; readonly namespace: string; readonly port: number }[] = [VAULT_SERVICE];
-
 /** One route the gateway makes: `https://<subdomain>.<domain>` → `<service>.<namespace>:<port>`. */
 export interface UiRoute {
   readonly component: string;
@@ -43,8 +37,6 @@ export interface UiRoute {
   readonly port: number;
   /** Name of the HTTPRoute. */
   readonly routeName: string;
-  /** The backend speaks only TLS (see {@link TLS_BACKENDS}): the plain route does not work yet. */
-  readonly backendTls: boolean;
 }
 
 /**
@@ -67,7 +59,6 @@ export function uiRoutes(components: readonly PlatformComponent[], domain: strin
         service: u.service,
         port: u.port,
         routeName: `ui-${u.subdomain}`,
-        backendTls: TLS_BACKENDS.some((t) => t.name === u.service && t.namespace === c.targetNamespace && t.port === u.port),
       });
     }
   }
@@ -75,8 +66,6 @@ export function uiRoutes(components: readonly PlatformComponent[], domain: strin
 }
 
 export interface PlatformGatewayProps extends PlatformComponentProps {
-  /** The components whose `ui` endpoints get a route (the enabled ones built before the gateway). */
-  readonly components: readonly PlatformComponent[];
   /**
    * A fixed IPv4 address for the Gateway's LoadBalancer Service (`spec.addresses`), taken by
    * Cilium LB IPAM from a CiliumLoadBalancerIPPool. Default: none (LB IPAM picks one).
@@ -93,7 +82,7 @@ export interface PlatformGatewayProps extends PlatformComponentProps {
  * - an HTTP listener on 80 whose only route (in the gateway namespace, the only namespace that
  *   listener accepts) redirects to HTTPS with a 301;
  * - one HTTPRoute per `ui` endpoint of every enabled component, at `<subdomain>.<domain>`.
- *   Routes derive from the components built before this one, so a disabled component has no
+ *   Routes derive from every enabled component in phase 2, so a disabled component has no
  *   route. Each route lives in its backend's namespace: a route may attach to a Gateway in
  *   another namespace (the listener's `allowedRoutes` decides), but a backendRef to another
  *   namespace would need a ReferenceGrant there — one more object per backend, in the same
@@ -101,17 +90,12 @@ export interface PlatformGatewayProps extends PlatformComponentProps {
  *   each backend's: ArgoCD reports an HTTPRoute Progressing until its Gateway accepts it, so a
  *   route in an earlier layer's Application would hold that layer (and every later one,
  *   including the Gateway) back forever. The layer-03 AppProject must therefore allow the
- *   backend namespaces as destinations ({@link PlatformGateway.routeNamespaces}); they are not
+ *   backend namespaces as destinations (the namespaces of its objects); they are not
  *   `extraNamespaces`, which would make this component a co-owner of `argocd`, `vault`… and
  *   fail the one-tier-per-namespace rule.
  *
  * Backends must speak plain HTTP: ArgoCD runs `server.insecure`, the other UIs serve HTTP. A
- * backend that only speaks TLS (Vault on 8200, site-CA certificate) needs a BackendTLSPolicy
- * (`caCertificateRefs` to a ConfigMap holding the site CA — Cilium silently ignores
- * `wellKnownCACertificates`) or a plaintext port. `UiEndpoint` cannot say so yet, the site CA
- * is only in a Secret and the BackendTLSPolicy CRD is not in the upstream data we validate
- * against, so such routes are still made (the hostname is reserved) and listed in
- * {@link PlatformGateway.tlsBackendRoutes}: they answer 400 until that exists.
+ * UI served only over TLS (Vault's on 8200) is not routed: its component declares no `ui`.
  *
  * The Gateway makes Cilium create a LoadBalancer Service (`cilium-gateway-<name>`); on a bare
  * edge site it gets an address only from Cilium LB IPAM (a CiliumLoadBalancerIPPool, plus L2
@@ -121,25 +105,22 @@ export interface PlatformGatewayProps extends PlatformComponentProps {
  * No pods: no parts, no requests.
  */
 export class PlatformGateway extends PlatformComponent {
-  /** The routes this gateway makes. */
-  readonly routes: readonly UiRoute[];
-  /** Namespaces, other than its own, this component writes HTTPRoutes into. */
-  readonly routeNamespaces: readonly string[];
-  /** Routes to a TLS-only backend, which need a BackendTLSPolicy the gateway cannot make yet. */
-  readonly tlsBackendRoutes: readonly UiRoute[];
+  /** The routes this gateway makes (set in phase 2). */
+  routes: readonly UiRoute[] = [];
+  private readonly address: string | undefined;
 
-  constructor(scope: Construct, id: string, props: PlatformGatewayProps) {
-    const domain = props.context.config.site.domain;
-    super(scope, id, props, {
-      description: `Gateway for *.${domain}: wildcard TLS, HTTP→HTTPS redirect, routes to the platform UIs`,
-      layer: '03-apps',
+  constructor(scope: Construct, props: PlatformGatewayProps) {
+    super(scope, props, {
       namespace: GATEWAY_NAMESPACE,
-      tier: 'critical',
       parts: [],
     });
-    this.routes = uiRoutes(props.components, domain);
-    this.tlsBackendRoutes = this.routes.filter((r) => r.backendTls);
-    this.routeNamespaces = [...new Set(this.routes.map((r) => r.namespace))].filter((n) => n !== GATEWAY_NAMESPACE).sort();
+    this.address = props.address;
+  }
+
+  /** Phase 2: the certificate, the Gateway and one route per `ui` endpoint of every enabled component. */
+  protected override aggregate(site: PlatformSite): void {
+    const domain = site.config.site.domain;
+    this.routes = uiRoutes(site.components, domain);
     const wildcard = `*.${domain}`;
 
     new ApiObject(this, 'wildcard-certificate', {
@@ -166,7 +147,7 @@ export class PlatformGateway extends PlatformComponent {
       metadata: { name: GATEWAY_NAME, namespace: GATEWAY_NAMESPACE, annotations: { ...CR_SYNC_OPTIONS } },
       spec: {
         gatewayClassName: GATEWAY_CLASS,
-        ...(props.address ? { addresses: [{ type: 'IPAddress', value: props.address }] } : {}),
+        ...(this.address ? { addresses: [{ type: 'IPAddress', value: this.address }] } : {}),
         listeners: [
           {
             name: HTTP_LISTENER,
@@ -222,3 +203,23 @@ export class PlatformGateway extends PlatformComponent {
     }
   }
 }
+
+export const gateway = defineComponent({
+  file: import.meta.url,
+  name: 'gateway',
+  layer: '03-apps',
+  tier: 'critical',
+  description: 'The site Gateway: wildcard TLS on *.<domain>, HTTP→HTTPS redirect, one route per enabled UI.',
+  defaultEnabled: true,
+  settings: {
+    address: Type.Optional(
+      Type.String({
+        format: 'host',
+        pattern: '^(\\d{1,3}\\.){3}\\d{1,3}$',
+        description: 'Fixed IPv4 address for the Gateway (from a Cilium LB IPAM pool). Default: LB IPAM picks one.',
+      }),
+    ),
+  },
+  requires: [{ component: 'cert-manager', why: 'the wildcard certificate is a cert-manager Certificate signed by the site CA' }],
+  build: (scope, ctx) => new PlatformGateway(scope, { ...ctx, ...(ctx.settings.address !== undefined ? { address: ctx.settings.address } : {}) }),
+});

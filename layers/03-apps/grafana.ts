@@ -10,7 +10,9 @@ import {
 import { LOKI_SERVICE, MONITORING_NAMESPACE, PROMETHEUS_SERVICE, serviceUrl } from '../01-services/service-endpoints.js';
 import { PROMETHEUS_STACK_DASHBOARD_LABEL } from '../01-services/prometheus-stack.js';
 import { KubeRole, KubeRoleBinding } from 'cdk8s-plus-28/lib/imports/k8s.js';
-import { vaultAppKey, vaultExternalSecret } from './external-secrets.js';
+import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
+import { defineComponent } from '../../platform/model/definition.js';
 
 /** The standalone Grafana chart (grafana-community, where the OSS Grafana charts moved). */
 export const GRAFANA_CHART: ChartSource = {
@@ -36,6 +38,8 @@ const DASHBOARD_NAMESPACES: readonly string[] = [GRAFANA_NAMESPACE, MONITORING_N
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 
 export interface GrafanaProps extends PlatformComponentProps {
+  /** kube-prometheus-stack runs (its dashboards and datasource exist). */
+  readonly prometheusStack: boolean;
   /**
    * Vault entry (relative to the `vault` ClusterSecretStore's KV mount) holding the admin
    * credentials as properties `admin-user` and `admin-password`. Default: `edge-idp/grafana`.
@@ -73,12 +77,13 @@ export interface GrafanaProps extends PlatformComponentProps {
  * capacity planner adds them up; a site can override them.
  */
 export class Grafana extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: GrafanaProps) {
+  constructor(scope: Construct, props: GrafanaProps) {
     const domain = props.context.config.site.domain;
     const host = `grafana.${domain}`;
     const sidecar = props.dashboardsSidecar ?? true;
     // kube-prometheus-stack's dashboards exist only when it runs.
-    const dashboardNamespaces = props.context.config.components['prometheus-stack']?.enabled === true ? DASHBOARD_NAMESPACES : [GRAFANA_NAMESPACE];
+    const dashboardNamespaces = props.prometheusStack ? DASHBOARD_NAMESPACES : [GRAFANA_NAMESPACE];
+    const credential = appCredential(props.definition.name, { 'admin-user': { value: 'admin' }, 'admin-password': GENERATED_PASSWORD });
     const parts: PodPart[] = [
       {
         name: 'grafana',
@@ -91,16 +96,16 @@ export class Grafana extends PlatformComponent {
         note: '`priorityClassName` is documented (commented out) in values.yaml and read by _pod.tpl; one `sidecar.resources` key serves every sidecar container.',
       },
     ];
-    super(scope, id, props, {
-      description: 'Grafana with Prometheus and Loki datasources',
-      layer: '03-apps',
+    super(scope, props, {
       namespace: GRAFANA_NAMESPACE,
-      tier: 'important',
       source: GRAFANA_CHART,
       upstreamValues: 'grafana',
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.grafana, undeclared: APPS_DECLARED_KEYS.grafana },
       parts,
       ui: [{ subdomain: 'grafana', service: GRAFANA_SERVICE.name, port: GRAFANA_SERVICE.port }],
+      // Other charts put their dashboards here; the sidecar loads them.
+      dashboardsNamespace: GRAFANA_NAMESPACE,
+      generatedCredentials: [credential],
       values: {
         // Role + RoleBinding in Grafana's namespace only: no ClusterRole, no ClusterRoleBinding.
         rbac: { namespaced: true },
@@ -152,8 +157,19 @@ export class Grafana extends PlatformComponent {
     vaultExternalSecret(this, 'admin-secret', {
       name: GRAFANA_ADMIN_SECRET,
       namespace: GRAFANA_NAMESPACE,
-      vaultKey: props.adminVaultKey ?? vaultAppKey('grafana'),
+      vaultKey: props.adminVaultKey ?? credential.vaultKey,
       keys: { 'admin-user': 'admin-user', 'admin-password': 'admin-password' },
     });
   }
 }
+
+export const grafana = defineComponent({
+  file: import.meta.url,
+  name: 'grafana',
+  layer: '03-apps',
+  tier: 'important',
+  description: 'Grafana (standalone chart) with Prometheus and Loki datasources; admin credentials from Vault.',
+  defaultEnabled: true,
+  requires: vaultCredentialsRequire('its admin credentials'),
+  build: (scope, ctx) => new Grafana(scope, { ...ctx, prometheusStack: ctx.enabled('prometheus-stack') }),
+});

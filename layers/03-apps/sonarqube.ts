@@ -7,7 +7,9 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
-import { vaultAppKey, vaultExternalSecret } from './external-secrets.js';
+import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
+import { defineComponent } from '../../platform/model/definition.js';
 
 export const SONARQUBE_CHART: ChartSource = {
   type: 'helm',
@@ -59,7 +61,8 @@ export interface SonarQubeProps extends PlatformComponentProps {
  * own defaults (400m/2 GB requests, 6 GB limit) size a busy server.
  */
 export class SonarQube extends PlatformComponent {
-  constructor(scope: Construct, id: string, props: SonarQubeProps) {
+  constructor(scope: Construct, props: SonarQubeProps) {
+    const credential = appCredential(props.definition.name, { 'monitoring-passcode': GENERATED_PASSWORD });
     const parts: PodPart[] = [
       {
         name: 'sonarqube',
@@ -78,11 +81,9 @@ export class SonarQube extends PlatformComponent {
         note: '`priorityClassName` is documented (commented out) in values.yaml and read by _pod.tpl; `initContainers.resources` serves every init container the chart adds.',
       },
     ];
-    super(scope, id, props, {
-      description: 'SonarQube Community Build (embedded H2: evaluation only)',
-      layer: '03-apps',
+    super(scope, props, {
+      generatedCredentials: [credential],
       namespace: SONARQUBE_NAMESPACE,
-      tier: 'workloads',
       // The namespace holds SonarQube's database volume.
       holdsState: true,
       source: SONARQUBE_CHART,
@@ -102,8 +103,19 @@ export class SonarQube extends PlatformComponent {
     vaultExternalSecret(this, 'monitoring-passcode', {
       name: SONARQUBE_PASSCODE_SECRET,
       namespace: SONARQUBE_NAMESPACE,
-      vaultKey: props.passcodeVaultKey ?? vaultAppKey('sonarqube'),
+      vaultKey: props.passcodeVaultKey ?? credential.vaultKey,
       keys: { [PASSCODE_KEY]: 'monitoring-passcode' },
     });
   }
 }
+
+export const sonarqube = defineComponent({
+  file: import.meta.url,
+  name: 'sonarqube',
+  layer: '03-apps',
+  tier: 'workloads',
+  description: 'SonarQube Community Build (embedded H2, evaluation only). Optional.',
+  defaultEnabled: false,
+  requires: vaultCredentialsRequire('its monitoring passcode'),
+  build: (scope, ctx) => new SonarQube(scope, ctx),
+});

@@ -24,6 +24,7 @@ import { renderCapacityShort, renderCapacityTerminal } from '../planner/index.js
 import { formatDrift, formatUpToDate } from '../synth/drift.js';
 import { formatSummary } from '../synth/summary.js';
 import { updateReadmeReference } from '../synth/docs.js';
+import type { ComponentDefinition } from '../model/definition.js';
 
 export interface CommandIO {
   readonly out: (text: string) => void;
@@ -31,6 +32,8 @@ export interface CommandIO {
   readonly cwd: string;
   /** Aborted on SIGINT/SIGTERM (only for `interruptible` commands). */
   readonly signal?: AbortSignal;
+  /** The component catalog, handed in by the entry point (`layers/catalog.ts`). */
+  readonly catalog: readonly ComponentDefinition[];
 }
 
 export interface Command {
@@ -71,13 +74,17 @@ const HELP_OPTION = { help: { type: 'boolean', short: 'h', help: 'print this hel
  * directory (absolute paths stay absolute); without `--config`, platform.yaml in the root. A
  * config inside the root is passed root-relative (git paths for diff and propose).
  */
-function location(values: { root?: string | undefined; config?: string | undefined }, io: CommandIO): { repoRoot: string; configFile?: string } {
+function location(
+  values: { root?: string | undefined; config?: string | undefined },
+  io: CommandIO,
+): { repoRoot: string; configFile?: string; catalog: readonly ComponentDefinition[] } {
   const repoRoot = resolve(io.cwd, values.root ?? '.');
-  if (values.config === undefined) return { repoRoot };
+  const { catalog } = io;
+  if (values.config === undefined) return { repoRoot, catalog };
   const file = resolve(io.cwd, values.config);
   const rel = relative(repoRoot, file);
   const inside = rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-  return { repoRoot, configFile: inside ? rel : file };
+  return { repoRoot, configFile: inside ? rel : file, catalog };
 }
 
 function parseError(e: unknown): string {
@@ -235,7 +242,8 @@ export const commands: Record<string, Command> = {
     summary: 'Regenerate the config reference in README.md from the config schema.',
     options: { root: COMMON_OPTIONS.root },
     async run(values, io) {
-      const changed = await updateReadmeReference(location(values, io).repoRoot);
+      const where = location(values, io);
+      const changed = await updateReadmeReference(where.repoRoot, where.catalog);
       io.out(changed ? 'README.md: config reference updated.' : 'README.md: config reference already up to date.');
       return EXIT_CODES.ok;
     },

@@ -5,6 +5,7 @@
  */
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { commandUsage, commands, usage, type CommandIO } from './commands.js';
+import { CATALOG } from '../../layers/catalog.js';
 
 /**
  * SIGINT/SIGTERM: a command that writes synth/ (`interruptible`) gets an aborted signal and
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
 `),
     cwd: process.cwd(),
     signal: interrupt.signal,
+    catalog: CATALOG,
   };
   if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) {
     io.out(commandUsage(rest[0]));

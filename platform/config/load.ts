@@ -26,6 +26,8 @@ export interface ComponentCatalogEntry extends ComponentConfigEntry {
    * them is off is a config error naming both toggles. Default: none.
    */
   readonly requires?: readonly { readonly component: string; readonly why: string }[];
+  /** Problems of the component's own settings the schema cannot express (paths relative to `components.<name>`). Default: none. */
+  readonly check?: (settings: Readonly<Record<string, unknown>>) => readonly ConfigProblem[];
 }
 
 /** Git facts used when `git.repoURL` / `git.revision` are not set. */
@@ -73,6 +75,7 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Pla
   if (problems.length === 0) problems.push(...semanticProblems(data as UncheckedConfig, opts.catalog));
   // Semantics reads the source spelling of some values (`kubernetesVersion: 1.30` is the number 1.3).
   problems.push(...configSemantics(data, { doc, schemaValid: !validate.errors }));
+  if (!validate.errors) problems.push(...componentProblems(data as UncheckedConfig, opts.catalog));
   if (problems.length > 0) throw new ConfigError(opts.file, problems);
   return resolveDefaults(data as UncheckedConfig, opts);
 }
@@ -116,6 +119,13 @@ function semanticProblems(cfg: UncheckedConfig, catalog: readonly ComponentCatal
     }
   }
   return problems;
+}
+
+/** Each component's own `check` over its settings, paths prefixed with `components.<name>.`. */
+function componentProblems(cfg: UncheckedConfig, catalog: readonly ComponentCatalogEntry[]): ConfigProblem[] {
+  return catalog.flatMap((entry) =>
+    (entry.check?.(cfg.components[entry.name] ?? {}) ?? []).map((p) => ({ ...p, path: `components.${entry.name}.${p.path}` })),
+  );
 }
 
 async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promise<PlatformConfig> {

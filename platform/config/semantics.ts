@@ -1,17 +1,17 @@
 /**
  * What a JSON Schema cannot say about platform.yaml: inputs of the right shape that cannot work
  * on a cluster. Networks that overlap, a gateway address the LB IPAM pool cannot hand out,
- * zero-sized nodes and volumes, a Prometheus retention larger than its volume, a Kubernetes
- * version the pinned charts do not support, more than one control-plane node… Each problem is
- * a config error (exit 2) naming the field, the bad value and what is allowed.
+ * zero-sized nodes, a Kubernetes version the pinned charts do not support, more than one
+ * control-plane node… Each problem is a config error (exit 2) naming the field, the bad value
+ * and what is allowed. A component's own settings are checked by its definition's `check`
+ * (a Prometheus retention larger than its volume), with {@link volumeSizeProblems} for volumes.
  *
  * Addresses are IPv4 only: the schema's formats refuse IPv6 (the platform does not support it).
  */
 import { isScalar, type Document } from 'yaml';
 import type { ConfigProblem } from './errors.js';
 import { DNS_NAME_MAX_LENGTH, DOMAIN_MAX_LENGTH, SUPPORTED_KUBERNETES_MINORS, UI_SUBDOMAIN_MAX_LENGTH } from './schema.js';
-import { parseCpu, parseMemory, formatMemory } from '../model/quantity.js';
-import { PROMETHEUS_STACK_DEFAULTS } from '../../layers/01-services/prometheus-stack.js';
+import { parseCpu, parseMemory } from '../model/quantity.js';
 
 export interface SemanticsOptions {
   /** The parsed YAML document: the source text of a value (`1.30`, not the number 1.3). */
@@ -32,7 +32,6 @@ export function configSemantics(data: unknown, opts: SemanticsOptions): ConfigPr
   problems.push(...networkProblems(cfg));
   problems.push(...nodeProblems(cfg));
   problems.push(...nameProblems(cfg));
-  problems.push(...storageProblems(cfg));
   return problems;
 }
 
@@ -329,44 +328,16 @@ function nameProblems(cfg: Config): ConfigProblem[] {
 // Volumes and retention
 // ---------------------------------------------------------------------------------------------
 
-/** Volume size settings (Kubernetes quantities) per component. */
-const VOLUME_SETTINGS: readonly [component: string, setting: string][] = [
-  ['prometheus-stack', 'volumeSize'],
-  ['loki', 'volumeSize'],
-  ['vault', 'storageSize'],
-];
-
-/** Prometheus sizes (`--storage.tsdb.retention.size`): every unit is a power of 1024, with or without `i`. */
-const PROMETHEUS_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
-
-/** A Prometheus byte size (`8GB`, `6GiB`, `0`) → bytes, else undefined. */
-export function parsePrometheusBytes(s: string): number | undefined {
-  if (s === '0') return 0;
-  const m = /^((?:[0-9]*\.)?[0-9]+)(?:([KMGTPE])i?)?B$/.exec(s);
-  return m ? Number(m[1]) * PROMETHEUS_UNITS[m[2] ?? '']! : undefined;
-}
-
-function storageProblems(cfg: Config): ConfigProblem[] {
+/**
+ * A component's volume-size settings (Kubernetes quantities) that are no space at all: for a
+ * component definition's `check` (paths relative to `components.<name>`).
+ */
+export function volumeSizeProblems(settings: Readonly<Record<string, unknown>>, keys: readonly string[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const [component, setting] of VOLUME_SETTINGS) {
-    const v = cfg.components[component]?.[setting];
+  for (const key of keys) {
+    const v = settings[key];
     if (typeof v === 'string' && parseMemory(v) <= 0) {
-      problems.push({ path: `components.${component}.${setting}`, message: `'${v}' is no space: a volume must be larger than 0, e.g. "10Gi"` });
-    }
-  }
-  const prom = cfg.components['prometheus-stack'];
-  const retentionSize = prom?.retentionSize;
-  if (typeof retentionSize === 'string') {
-    const retention = parsePrometheusBytes(retentionSize);
-    const given = typeof prom?.volumeSize === 'string' ? prom.volumeSize : undefined;
-    const volumeSize = given ?? PROMETHEUS_STACK_DEFAULTS.volumeSize;
-    const volume = parseMemory(volumeSize);
-    if (retention !== undefined && volume > 0 && retention > volume) {
-      const volumeText = given ? `components.prometheus-stack.volumeSize '${given}'` : `the default volumeSize '${volumeSize}'`;
-      problems.push({
-        path: 'components.prometheus-stack.retentionSize',
-        message: `'${retentionSize}' (${formatMemory(retention)}) is larger than the volume (${volumeText}, ${formatMemory(volume)}): Prometheus would fill the disk before deleting old data; use at most the volume size, better about 80% of it (the default), or a larger volumeSize`,
-      });
+      problems.push({ path: key, message: `'${v}' is no space: a volume must be larger than 0, e.g. "10Gi"` });
     }
   }
   return problems;

@@ -10,7 +10,6 @@ import type { ComponentDefinition } from '../model/definition.js';
 import { LABELS } from '../model/labels.js';
 import { formatCpu, formatMemory } from '../model/quantity.js';
 import type { VerdictStatus } from '../planner/index.js';
-import { CATALOG } from '../../layers/catalog.js';
 import type { SiteBuild } from '../synth/build.js';
 import { buildPlatform, CONFIG_FILE } from '../synth/synthesize.js';
 import type { Requests } from '../synth/summary.js';
@@ -490,8 +489,8 @@ export interface DiffOptions {
   readonly base?: string;
   /** Config file, relative to the root. Default: `platform.yaml`. */
   readonly configFile?: string;
-  /** Component catalog. Default: every layer's components. */
-  readonly catalog?: readonly ComponentDefinition[];
+  /** The component catalog (the CLI hands in `layers/catalog.ts`). */
+  readonly catalog: readonly ComponentDefinition[];
 }
 
 export interface DiffBuildOptions extends Omit<DiffOptions, 'base'> {
@@ -519,7 +518,7 @@ export async function diffBuild(opts: DiffBuildOptions): Promise<SynthDiff> {
           repoRoot: opts.repoRoot,
           commit: base.commit,
           configFile: opts.configFile ?? CONFIG_FILE,
-          catalog: opts.catalog ?? CATALOG,
+          catalog: opts.catalog,
           files: oldFiles,
         });
   return compareSynth({ base, oldFiles, newFiles: opts.build.files, oldFacts, newFacts });

@@ -43,8 +43,8 @@ export interface ProposeOptions {
   readonly branch?: string;
   /** Config file, relative to the root. Default: `platform.yaml`. */
   readonly configFile?: string;
-  /** Component catalog. Default: every layer's components. */
-  readonly catalog?: readonly ComponentDefinition[];
+  /** The component catalog (the CLI hands in `layers/catalog.ts`). */
+  readonly catalog: readonly ComponentDefinition[];
 }
 
 export interface ProposeResult {
@@ -178,7 +178,7 @@ export async function propose(opts: ProposeOptions): Promise<ProposeResult> {
       : resolved;
 
   // Synth (atomic: a bad config or a capacity failure leaves synth/ as it was), then the drift check.
-  const { build } = await synthesize({ repoRoot: opts.repoRoot, configFile, ...(opts.catalog ? { catalog: opts.catalog } : {}) });
+  const { build } = await synthesize({ repoRoot: opts.repoRoot, configFile, catalog: opts.catalog });
   const drifts = await findDrift(opts.repoRoot, build.files);
   if (drifts.length) throw new EdgeIdpError(`synth/ does not match a fresh synth right after writing it:\n${formatDrift(drifts)}`, EXIT_CODES.drift);
 
@@ -212,6 +212,6 @@ export async function propose(opts: ProposeOptions): Promise<ProposeResult> {
     throw gitFailure('commit', e);
   }
 
-  const diff = await diffBuild({ repoRoot: opts.repoRoot, build, base, checkout, configFile, ...(opts.catalog ? { catalog: opts.catalog } : {}) });
+  const diff = await diffBuild({ repoRoot: opts.repoRoot, build, base, checkout, configFile, catalog: opts.catalog });
   return { branch, commit, ...(from ? { from } : {}), base, files, diff, markdown: renderSynthDiff(diff) };
 }

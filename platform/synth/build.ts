@@ -8,7 +8,7 @@ import type { ComponentDefinition } from '../model/definition.js';
 import type { PlatformComponent } from '../model/component.js';
 import { healthCustomizationsCm } from '../argocd/health.js';
 import { describeDelivery, RootChart, type ComponentDelivery } from '../argocd/root.js';
-import { addPriorityClasses } from '../../layers/00-core/priority-classes.js';
+import { addPriorityClasses } from '../argocd/priority-classes.js';
 import type { CapacityPlan } from '../planner/index.js';
 import { planSite } from './capacity.js';
 import { siteReadme } from './readme.js';
@@ -71,14 +71,26 @@ export interface BuildOptions {
 export function buildSite({ config, configFile, catalog, previousInventory, inventoryCarriedFrom }: BuildOptions): SiteBuild {
   const app = new App();
   const context = { config, configFile };
-  const enabled = catalog.filter((d) => config.components[d.name]?.enabled);
-  const ordered = [...enabled.filter((d) => !d.buildLast), ...enabled.filter((d) => d.buildLast)];
-  const built: PlatformComponent[] = [];
-  for (const def of ordered) {
-    built.push(def.create(app, { context, settings: config.components[def.name]!, built: [...built] }));
-  }
-  // Output follows catalog order, not build order.
-  const components = enabled.map((d) => built.find((c) => c.componentName === d.name)!);
+  const enabled = (name: string): boolean => config.components[name]?.enabled === true;
+  // Phase 1: every enabled component from its own settings (catalog order; no component sees another).
+  const components = catalog
+    .filter((d) => enabled(d.name))
+    .map((definition) => {
+      const { name, layer, tier, description } = definition;
+      const built = definition.build(app, {
+        context,
+        definition: { name, layer, tier, description },
+        settings: config.components[name]!,
+        enabled,
+      });
+      if (built.componentName !== name) {
+        throw new Error(`component '${name}' (${definition.file}) built a component named '${built.componentName}': build it from the identity its definition hands in`);
+      }
+      return built;
+    });
+  // Phase 2: aggregators over the complete set (namespaces, routes, scrape targets, Vault, policies…).
+  const platformSite = { config, components };
+  for (const c of components) c.runAggregate(platformSite);
 
   // Each component's objects are resolved once and used for its Application, project and files.
   const resources = new Map<string, KubeObject[]>(components.map((c) => [c.componentName, c.toJson() as KubeObject[]]));

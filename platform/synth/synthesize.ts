@@ -8,7 +8,6 @@ import { loadConfig } from '../config/load.js';
 import { readGitDefaults } from '../config/git.js';
 import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
-import { CATALOG } from '../../layers/catalog.js';
 import { buildSite, type SiteBuild } from './build.js';
 import { findDrift, findUntracked, type Drift, type Tracking } from './drift.js';
 import {
@@ -33,15 +32,15 @@ export interface SynthOptions {
   readonly repoRoot: string;
   /** Config file: absolute, or relative to the root. Default: `platform.yaml`. */
   readonly configFile?: string;
-  /** Component catalog. Default: every layer's components. */
-  readonly catalog?: readonly ComponentDefinition[];
+  /** The component catalog (the CLI hands in `layers/catalog.ts`). */
+  readonly catalog: readonly ComponentDefinition[];
 }
 
 export async function loadPlatformConfig(opts: SynthOptions): Promise<PlatformConfig> {
   const file = opts.configFile ?? CONFIG_FILE;
   return loadConfig({
     file: resolve(opts.repoRoot, file),
-    catalog: opts.catalog ?? CATALOG,
+    catalog: opts.catalog,
     gitDefaults: () => readGitDefaults(opts.repoRoot),
   });
 }
@@ -53,7 +52,7 @@ export async function buildPlatform(opts: SynthOptions): Promise<SiteBuild> {
   const build = buildSite({
     config,
     configFile: opts.configFile ?? CONFIG_FILE,
-    catalog: opts.catalog ?? CATALOG,
+    catalog: opts.catalog,
     previousInventory,
     ...(carriedFrom ? { inventoryCarriedFrom: carriedFrom } : {}),
   });

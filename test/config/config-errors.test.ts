@@ -89,7 +89,7 @@ describe('config errors: one clear error per problem, with path, bad value and w
   it('a version override for a component that does not exist', async () => {
     const p = await problemsOf((c) => (c.components = { traefik: { version: '30.0.0' } }));
     expect(p[0]!.path).toBe('components.traefik');
-    expect(p[0]!.message).toMatch(/^there is no component named 'traefik'; known components: gateway-api, cilium, namespaces/);
+    expect(p[0]!.message).toMatch(/^there is no component named 'traefik'; known components: cilium, gateway-api, namespaces/);
   });
 
   it('a version range instead of an exact version', async () => {

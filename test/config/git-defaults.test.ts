@@ -13,6 +13,7 @@ import { loadPlatformConfig, synthesize } from '../../platform/synth/synthesize.
 import { listFiles } from '../../platform/synth/write.js';
 import { REPO_ROOT } from '../helpers/site.js';
 import { cleanupRepos, initRepo, type ScratchRepo } from '../review/repo.js';
+import { CATALOG } from '../../layers/catalog.js';
 
 afterAll(cleanupRepos);
 
@@ -27,7 +28,7 @@ function repoWithOrigin(origin: string | undefined): ScratchRepo {
 }
 
 async function configError(repo: ScratchRepo): Promise<ConfigError> {
-  const e = await loadPlatformConfig({ repoRoot: repo.dir }).catch((x: unknown) => x);
+  const e = await loadPlatformConfig({ catalog: CATALOG, repoRoot: repo.dir }).catch((x: unknown) => x);
   expect(e).toBeInstanceOf(ConfigError);
   return e as ConfigError;
 }
@@ -64,14 +65,14 @@ describe('git defaults from a real checkout', () => {
   it('strips a token from the origin remote: synth/ never holds it, and equals a clone without it', async () => {
     const withToken = repoWithOrigin(`https://ci-user:${TOKEN}@git.example.com/org/edge.git`);
     expect((await readGitDefaults(withToken.dir)).repoURL).toBe('https://git.example.com/org/edge.git');
-    await synthesize({ repoRoot: withToken.dir });
+    await synthesize({ catalog: CATALOG, repoRoot: withToken.dir });
     const files = await listFiles(withToken.dir);
     const texts = files.map((f) => readFileSync(join(withToken.dir, f), 'utf8'));
     expect(texts.filter((t) => t.includes(TOKEN))).toEqual([]);
     expect(texts.some((t) => t.includes('https://git.example.com/org/edge.git'))).toBe(true);
 
     const clean = repoWithOrigin('https://git.example.com/org/edge.git');
-    const { build } = await synthesize({ repoRoot: clean.dir });
+    const { build } = await synthesize({ catalog: CATALOG, repoRoot: clean.dir });
     for (const [path, text] of build.files) expect(readFileSync(join(withToken.dir, path), 'utf8'), path).toBe(text);
   });
 

@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../helpers/site.js';
 
 describe('README config reference', () => {
   it('is generated from the schema and up to date (run `npm run docs`)', async () => {
-    const { current, expected } = await expectedReadme(REPO_ROOT);
+    const { current, expected } = await expectedReadme(REPO_ROOT, CATALOG);
     expect(current).toBe(expected);
   });
 

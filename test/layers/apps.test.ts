@@ -16,9 +16,9 @@ import { isBuiltInApiVersion } from '../../platform/model/kinds.js';
 import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
 import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
 import { CA_ISSUER } from '../../layers/01-services/service-endpoints.js';
-import { APPS_COMPONENTS } from '../../layers/03-apps/components.js';
+import { CATALOG } from '../../layers/catalog.js';
 import { appsValuesKeyOptions } from '../../layers/03-apps/conformance.js';
-import { VAULT_CLUSTER_SECRET_STORE } from '../../layers/03-apps/external-secrets.js';
+import { VAULT_CLUSTER_SECRET_STORE } from '../../layers/03-apps/app-credentials.js';
 import {
   GATEWAY_CLASS,
   GATEWAY_NAME,
@@ -26,11 +26,13 @@ import {
   HTTP_LISTENER,
   HTTPS_LISTENER,
   PlatformGateway,
+  uiRoutes,
 } from '../../layers/03-apps/gateway.js';
 import { GRAFANA_ADMIN_SECRET } from '../../layers/03-apps/grafana.js';
 import { buildTestSite, upstreamForTests } from '../helpers/site.js';
 
 const upstream = upstreamForTests();
+const APPS_COMPONENTS = CATALOG.filter((d) => d.layer === '03-apps');
 const APPS = APPS_COMPONENTS.map((d) => d.name);
 const OPTIONAL = ['sonarqube', 'backstage'];
 
@@ -83,14 +85,14 @@ describe('the layer-03 catalog', () => {
   it('enables Grafana and the gateway by default, SonarQube and Backstage only on request', () => {
     const defaults = Object.fromEntries(APPS_COMPONENTS.map((d) => [d.name, d.defaultEnabled]));
     expect(defaults).toEqual({ grafana: true, sonarqube: false, backstage: false, gateway: true });
-    expect(appsOf(base).map((c) => c.componentName)).toEqual(['grafana', 'gateway']);
+    expect(appsOf(base).map((c) => c.componentName)).toEqual(APPS.filter((n) => defaults[n]));
     expect(appsOf(full).map((c) => c.componentName)).toEqual(APPS);
   });
 
-  it('builds the gateway after every other component, without buildLast (so the namespaces component sees its namespace)', () => {
-    expect(APPS_COMPONENTS[APPS_COMPONENTS.length - 1]!.name).toBe('gateway');
-    expect(APPS_COMPONENTS.find((d) => d.name === 'gateway')!.buildLast ?? false).toBe(false);
+  it("routes every enabled UI and gets its own namespace whatever the catalog order (phase 2 sees every component)", () => {
     expect(namespaces(base)).toContain(GATEWAY_NAMESPACE);
+    const gw = component(full, 'gateway') as PlatformGateway;
+    expect(gw.routes.map((r) => r.component).sort()).toEqual([...new Set(full.components.filter((c) => c.ui.length > 0).map((c) => c.componentName))].sort());
   });
 
   it('gives every component its own namespace in layer 03, with its tier', () => {
@@ -108,7 +110,7 @@ describe('charts', () => {
   const helm = () => appsOf(full).filter((c) => c.isHelm);
 
   it('pins every chart to an exact version and names its upstream data', () => {
-    expect(helm().map((c) => c.componentName)).toEqual(['grafana', 'sonarqube', 'backstage']);
+    expect(helm().map((c) => c.componentName)).toEqual(['backstage', 'grafana', 'sonarqube']);
     for (const c of helm()) {
       expect(c.source?.type === 'helm' && c.source.version, c.componentName).toMatch(/^\d+\.\d+\.\d+$/);
       expect(c.upstreamValues, c.componentName).toBeTruthy();
@@ -335,14 +337,13 @@ describe('gateway', () => {
     const gw = component(base, 'gateway') as PlatformGateway;
     expect(gw.routes.length).toBe(uiRouteObjects(base).length);
     const fake = { componentName: 'impostor', targetNamespace: 'x', ui: [{ subdomain: 'grafana', service: 's', port: 1 }] } as unknown as PlatformComponent;
-    expect(() => new PlatformGateway(gw, 'dup', { context: { config: base.config, configFile: 'platform.yaml' }, settings: { enabled: true }, components: [component(base, 'grafana'), fake] })).toThrow(
+    expect(() => uiRoutes([component(base, 'grafana'), fake], base.config.site.domain)).toThrow(
       /'grafana\.edge\.example\.com' is claimed by both grafana and impostor/,
     );
   });
 
   it('routes only to plain-HTTP backends (Vault through its gateway listener), none to a TLS-only port', () => {
     const gw = component(full, 'gateway') as PlatformGateway;
-    expect(gw.tlsBackendRoutes).toEqual([]);
     for (const r of gw.routes) expect(r.port, r.subdomain).not.toBe(8200);
     const vault = gw.routes.find((r) => r.subdomain === 'vault');
     expect(vault).toMatchObject({ namespace: 'vault', service: 'vault-ui', port: 8202 });

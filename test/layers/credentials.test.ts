@@ -4,11 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENERATED_CREDENTIALS, seederScript } from '../../layers/01-services/generated-credentials.js';
+import { seederScript } from '../../layers/01-services/vault.js';
 import { buildAllEnabled } from '../helpers/all-enabled.js';
 import { buildTestSite } from '../helpers/site.js';
 
 const full = await buildAllEnabled();
+/** Every credential an enabled component publishes (what Vault's phase 2 seeds). */
+const GENERATED_CREDENTIALS = full.components.flatMap((c) => c.generatedCredentials);
 
 describe('generated credentials', () => {
   it('every ExternalSecret of a platform app reads fields the seeder writes', () => {
@@ -51,7 +53,7 @@ esac
   );
   chmodSync(join(dir, 'vault'), 0o755);
   const run = () => {
-    const script = seederScript('secret', GENERATED_CREDENTIALS.filter((c) => c.component === 'grafana'), join(dir, 'token'));
+    const script = seederScript('secret', GENERATED_CREDENTIALS.filter((c) => c.vaultKey === 'edge-idp/grafana'), join(dir, 'token'));
     return spawnSync('sh', ['-c', script], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' });
   };
 

@@ -24,7 +24,6 @@ import {
   ARGO_WORKFLOWS_NAMESPACE,
   ARGO_WORKFLOWS_SERVER_SERVICE,
 } from '../../layers/02-engines/argo-workflows.js';
-import { GITOPS_COMPONENTS } from '../../layers/02-engines/gitops-components.js';
 import { ARGOCD_NAMESPACE, RESOURCES_FINALIZER } from '../../platform/argocd/constants.js';
 import { healthCustomizationsCm } from '../../platform/argocd/health.js';
 import { BASICS_WAVE, layerWave } from '../../platform/argocd/root.js';
@@ -56,16 +55,6 @@ const ENGINES = [argocd, kyverno, workflows] as const;
 it('declares its chart allowances on the components', () => {
   expect(argocd.valuesAllowances.freeForm).toEqual(ARGOCD_FREE_FORM_PATHS);
   expect(workflows.valuesAllowances.freeForm).toEqual(ARGO_WORKFLOWS_FREE_FORM_PATHS);
-});
-
-describe('catalog entries', () => {
-  it('declares argocd, kyverno, argo-workflows in that order, argocd required, all on by default', () => {
-    expect(GITOPS_COMPONENTS.map((d) => [d.name, d.layer, d.defaultEnabled, d.required ?? false])).toEqual([
-      ['argocd', '02-engines', true, true],
-      ['kyverno', '02-engines', true, false],
-      ['argo-workflows', '02-engines', true, false],
-    ]);
-  });
 });
 
 describe('charts', () => {

@@ -22,7 +22,6 @@ import type { SiteBuild } from '../../platform/synth/build.js';
 import type { Namespaces } from '../../layers/00-core/namespaces.js';
 import { FLUENT_BIT_CHART } from '../../layers/01-services/fluent-bit.js';
 import { LOKI_CHART, LOKI_FREE_FORM_PATHS } from '../../layers/01-services/loki.js';
-import { OBSERVABILITY_COMPONENTS } from '../../layers/01-services/observability-components.js';
 import { PROMETHEUS_OPERATOR_CRDS, PROMETHEUS_OPERATOR_CRDS_WAVE, PROMETHEUS_OPERATOR_VERSION } from '../../layers/01-services/prometheus-operator-crds.js';
 import {
   PROMETHEUS_STACK_CHART,
@@ -67,15 +66,6 @@ function wave(o: Record<string, any> | undefined): number {
 }
 
 describe('the catalog entries', () => {
-  it('lists the four components in dependency order, all on by default, none required', () => {
-    expect(OBSERVABILITY_COMPONENTS.map((d) => [d.name, d.layer, d.defaultEnabled, d.required ?? false])).toEqual([
-      ['prometheus-operator-crds', '01-services', true, false],
-      ['prometheus-stack', '01-services', true, false],
-      ['loki', '01-services', true, false],
-      ['fluent-bit', '01-services', true, false],
-    ]);
-  });
-
   it('builds all four in the default site', () => {
     for (const name of ['prometheus-operator-crds', ...HELM_COMPONENTS]) expect(component(site, name).layer).toBe('01-services');
   });

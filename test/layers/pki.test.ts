@@ -31,7 +31,7 @@ import {
   PKI_WAVES,
   SITE_CA,
 } from '../../layers/01-services/cert-manager.js';
-import { PKI_COMPONENTS } from '../../layers/01-services/pki-components.js';
+import { certManager } from '../../layers/01-services/cert-manager.js';
 import {
   CA_ISSUER,
   CERT_MANAGER_NAMESPACE,
@@ -124,15 +124,6 @@ function expectOwnPod(part: ResolvedPodPart, podSpec: Record<string, any>): void
   expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
 }
 
-describe('the catalog entries', () => {
-  it('lists cert-manager before Vault, both on by default, neither required', () => {
-    expect(PKI_COMPONENTS.map((d) => [d.name, d.layer, d.defaultEnabled, d.required ?? false])).toEqual([
-      ['cert-manager', '01-services', true, false],
-      ['vault', '01-services', true, false],
-    ]);
-  });
-});
-
 describe('cert-manager', () => {
   const c = component(site, 'cert-manager');
 
@@ -186,9 +177,14 @@ describe('cert-manager', () => {
 
   it('creates its ServiceMonitor only when the ServiceMonitor CRD will exist, unless told otherwise', async () => {
     expect(getPath(c.values, ['prometheus', 'servicemonitor', 'enabled'])).toBe(true);
-    // Built without the CRD bundle before it (as when prometheus-operator-crds is disabled).
-    const def = PKI_COMPONENTS.find((d) => d.name === 'cert-manager')!;
-    const alone = def.create(new App(), { context: { config: site.config, configFile: 'platform.yaml' }, settings: { enabled: true }, built: [] });
+    // Built in a config without the CRD bundle (prometheus-operator-crds disabled).
+    const { name, layer, tier, description } = certManager;
+    const alone = certManager.build(new App(), {
+      context: { config: site.config, configFile: 'platform.yaml' },
+      definition: { name, layer, tier, description },
+      settings: { enabled: true },
+      enabled: (n) => n !== 'prometheus-operator-crds',
+    });
     expect(getPath(alone.values, ['prometheus', 'servicemonitor', 'enabled'])).toBe(false);
     const off = await buildTestSite((cfg) => {
       cfg.components['cert-manager'] = { serviceMonitor: false };

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 import type { ComponentSettings, PlatformConfig } from '../../platform/config/schema.js';
 import { PlatformComponent, type ComponentDeclaration } from '../../platform/model/component.js';
+import type { LayerId } from '../../platform/model/layers.js';
+import type { TierName } from '../../platform/model/tiers.js';
 import { findHelm, type HelmBinary } from '../../platform/render/helm.js';
 
 /** Directory of the hand-written fixture charts. */
@@ -55,14 +57,12 @@ export function describeWithHelm(name: string, body: (helm: HelmBinary) => void)
 /** A component declared with the real model: parts resolve to tier settings and keyPaths. */
 export function makeComponent(
   id: string,
-  decl: Pick<ComponentDeclaration, 'namespace' | 'tier' | 'parts'> & Partial<ComponentDeclaration>,
+  decl: Pick<ComponentDeclaration, 'namespace' | 'parts'> & Partial<ComponentDeclaration> & { tier: TierName; layer?: LayerId },
 ): PlatformComponent {
   // Only podSecurity is read by the constructor; the rest of the config does not matter here.
   const config = { podSecurity: { defaultLevel: 'baseline' } } as unknown as PlatformConfig;
   const settings: ComponentSettings = { enabled: true };
-  return new PlatformComponent(new App(), id, { context: { config, configFile: 'platform.yaml' }, settings }, {
-    layer: '01-services',
-    description: `render test component ${id}`,
-    ...decl,
-  });
+  const { tier, layer = '01-services', ...rest } = decl;
+  const definition = { name: id, layer, tier, description: `render test component ${id}` };
+  return new PlatformComponent(new App(), { context: { config, configFile: 'platform.yaml' }, definition, settings }, rest);
 }

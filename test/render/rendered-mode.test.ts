@@ -8,30 +8,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { ComponentDefinition } from '../../platform/model/definition.js';
+import { defineComponent } from '../../platform/model/definition.js';
 import { PlatformComponent, resources } from '../../platform/model/component.js';
-import { CORE_COMPONENTS } from '../../layers/00-core/components.js';
+import { CATALOG as PLATFORM_CATALOG } from '../../layers/catalog.js';
 import { synthesize } from '../../platform/synth/synthesize.js';
 import { REPO_ROOT } from '../helpers/site.js';
 import { CHARTS, describeWithHelm } from './helpers.js';
 
-const GOOD: ComponentDefinition = {
+const GOOD = defineComponent({
+  file: import.meta.url,
   name: 'good',
   layer: '03-apps',
+  tier: 'important',
   description: 'fixture chart',
   defaultEnabled: true,
-  create: (scope, p) =>
-    new PlatformComponent(scope, 'good', p, {
-      description: 'fixture chart',
-      layer: '03-apps',
+  build: (scope, ctx) =>
+    new PlatformComponent(scope, ctx, {
       namespace: 'good',
-      tier: 'important',
       source: { type: 'helm', repoURL: 'https://charts.example.invalid', chart: 'good', version: '1.2.3' },
       parts: [{ name: 'server', kind: 'Deployment', path: [], resources: resources('10m', '16Mi', '32Mi') }],
     }),
-};
+});
 // Cilium's chart is not a fixture: the core layer minus Cilium, plus the fixture.
-const CATALOG = [...CORE_COMPONENTS.filter((c) => c.name !== 'cilium').map((c) => ({ ...c, required: false })), GOOD];
+const CATALOG = [...PLATFORM_CATALOG.filter((c) => c.layer === '00-core' && c.name !== 'cilium').map((c) => ({ ...c, required: false })), GOOD];
 
 const repo = mkdtempSync(join(tmpdir(), 'edge-idp-rendered-'));
 afterAll(() => rmSync(repo, { recursive: true, force: true }));

@@ -6,6 +6,7 @@ import type { SiteBuild } from '../../platform/synth/build.js';
 import { platformRequests } from '../../platform/synth/summary.js';
 import { compareSynth, diffSynth, factsFromBuild, factsFromReadme, NO_CHANGES, renderSynthDiff, type SynthDiff } from '../../platform/review/index.js';
 import { cleanupRepos, cloneRepo, committedRepo, copyRepo, initRepo, tempDir, type ScratchRepo } from './repo.js';
+import { CATALOG } from '../../layers/catalog.js';
 
 let base: ScratchRepo;
 let baseBuild: SiteBuild;
@@ -19,7 +20,7 @@ afterAll(cleanupRepos);
 async function scenario(edit: (repo: ScratchRepo) => void): Promise<{ repo: ScratchRepo; diff: SynthDiff; markdown: string }> {
   const repo = copyRepo(base);
   edit(repo);
-  const diff = await diffSynth({ repoRoot: repo.dir });
+  const diff = await diffSynth({ catalog: CATALOG, repoRoot: repo.dir });
   return { repo, diff, markdown: renderSynthDiff(diff) };
 }
 
@@ -27,7 +28,7 @@ const setComponents = (yaml: string) => (repo: ScratchRepo) => repo.editConfig(/
 
 describe('edge-idp diff', () => {
   it('prints exactly "No changes" for a clean tree and for an edit that changes nothing in synth/', async () => {
-    const clean = await diffSynth({ repoRoot: base.dir });
+    const clean = await diffSynth({ catalog: CATALOG, repoRoot: base.dir });
     expect(clean.empty).toBe(true);
     expect(clean.base.ref).toBe('HEAD');
     expect(renderSynthDiff(clean)).toBe(NO_CHANGES);
@@ -126,13 +127,13 @@ describe('edge-idp diff', () => {
     repo.git('commit', '--quiet', '-am', 'only the config, not synth/');
     const dir = repo.dir;
 
-    const diff = await diffSynth({ repoRoot: dir });
+    const diff = await diffSynth({ catalog: CATALOG, repoRoot: dir });
     expect(diff.base).toMatchObject({ ref: 'origin/main', commit: base.git('rev-parse', 'HEAD') });
     expect(diff.base.reason).toContain('merge base');
     expect(diff.counts.values).toBeGreaterThan(0);
 
     // An explicit base that does not resolve is a usage error.
-    const bad = await diffSynth({ repoRoot: dir, base: 'no-such-branch' }).catch((e: unknown) => e);
+    const bad = await diffSynth({ catalog: CATALOG, repoRoot: dir, base: 'no-such-branch' }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(EdgeIdpError);
     expect((bad as EdgeIdpError).exitCode).toBe(EXIT_CODES.usage);
     expect((bad as Error).message).toContain("'no-such-branch'");
@@ -140,7 +141,7 @@ describe('edge-idp diff', () => {
 
   it('compares with nothing in a repository without commits, and refuses a folder outside git', async () => {
     const fresh = initRepo();
-    const diff = await diffSynth({ repoRoot: fresh.dir });
+    const diff = await diffSynth({ catalog: CATALOG, repoRoot: fresh.dir });
     expect(diff.base.commit).toBeUndefined();
     expect(diff.requests.oldSource).toBe('none');
     expect(diff.counts.objects.added).toBeGreaterThan(0);
@@ -149,7 +150,7 @@ describe('edge-idp diff', () => {
 
     const outside = tempDir();
     cpSync(join(base.dir, 'platform.yaml'), join(outside, 'platform.yaml'));
-    const err = await diffSynth({ repoRoot: outside }).catch((e: unknown) => e);
+    const err = await diffSynth({ catalog: CATALOG, repoRoot: outside }).catch((e: unknown) => e);
     // A temp folder may sit inside some checkout on odd machines; then it is simply not refused.
     if (err instanceof EdgeIdpError) expect(err.message).toContain('not inside a git repository');
   });

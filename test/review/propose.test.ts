@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeIdpError, EXIT_CODES } from '../../platform/config/errors.js';
 import { isPlatformPath, propose, slugify } from '../../platform/review/index.js';
 import { cleanupRepos, committedRepo, copyRepo, type ScratchRepo } from './repo.js';
+import { CATALOG } from '../../layers/catalog.js';
 
 let base: ScratchRepo;
 
@@ -30,7 +31,7 @@ describe('edge-idp propose', () => {
     repo.write('notes.txt', 'scratch\n');
     const statusBefore = repo.git('status', '--porcelain', '--untracked-files=all');
 
-    const err = await refusal(propose({ repoRoot: repo.dir, message: 'Bump Cilium to 1.20.1' }));
+    const err = await refusal(propose({ catalog: CATALOG, repoRoot: repo.dir, message: 'Bump Cilium to 1.20.1' }));
     expect(err.exitCode).toBe(EXIT_CODES.usage);
     expect(err.message).toContain('unrelated to the platform source');
     expect(err.message).toMatch(/\?\s+notes\.txt/);
@@ -48,7 +49,7 @@ describe('edge-idp propose', () => {
     const mainBefore = repo.git('rev-parse', 'main');
     repo.editConfig(/^components: \{\}$/m, BUMP);
 
-    const result = await propose({ repoRoot: repo.dir, message: 'Bump Cilium to 1.20.1' });
+    const result = await propose({ catalog: CATALOG, repoRoot: repo.dir, message: 'Bump Cilium to 1.20.1' });
 
     expect(result.branch).toMatch(/^edge-idp\/bump-cilium-to-1-20-1-[0-9a-f]{8}$/);
     expect(result.from).toBe('main');
@@ -80,20 +81,20 @@ describe('edge-idp propose', () => {
     // Proposing the same change again: same content hash, the branch exists.
     repo.git('checkout', '--quiet', 'main');
     repo.editConfig(/^components: \{\}$/m, BUMP);
-    const again = await refusal(propose({ repoRoot: repo.dir, message: 'Bump Cilium to 1.20.1' }));
+    const again = await refusal(propose({ catalog: CATALOG, repoRoot: repo.dir, message: 'Bump Cilium to 1.20.1' }));
     expect(again.message).toContain(`branch '${result.branch}' already exists`);
   });
 
   it('refuses when there is nothing to propose, or the given branch exists', async () => {
     const repo = copyRepo(base);
-    const nothing = await refusal(propose({ repoRoot: repo.dir, message: 'Nothing' }));
+    const nothing = await refusal(propose({ catalog: CATALOG, repoRoot: repo.dir, message: 'Nothing' }));
     expect(nothing.message).toContain('nothing to propose');
 
     repo.git('branch', 'taken');
     repo.editConfig('podCIDR: 10.42.0.0/16', 'podCIDR: 10.50.0.0/16');
-    const taken = await refusal(propose({ repoRoot: repo.dir, message: 'New pod CIDR', branch: 'taken' }));
+    const taken = await refusal(propose({ catalog: CATALOG, repoRoot: repo.dir, message: 'New pod CIDR', branch: 'taken' }));
     expect(taken.message).toContain("branch 'taken' already exists");
-    const invalid = await refusal(propose({ repoRoot: repo.dir, message: 'New pod CIDR', branch: 'bad..name' }));
+    const invalid = await refusal(propose({ catalog: CATALOG, repoRoot: repo.dir, message: 'New pod CIDR', branch: 'bad..name' }));
     expect(invalid.message).toContain('not a valid branch name');
   });
 
@@ -105,7 +106,7 @@ describe('edge-idp propose', () => {
     repo.git('config', 'core.hooksPath', hooks);
     repo.editConfig('podCIDR: 10.42.0.0/16', 'podCIDR: 10.50.0.0/16');
 
-    const err = await refusal(propose({ repoRoot: repo.dir, message: 'New pod CIDR', branch: 'edge-idp/pod-cidr' }));
+    const err = await refusal(propose({ catalog: CATALOG, repoRoot: repo.dir, message: 'New pod CIDR', branch: 'edge-idp/pod-cidr' }));
     expect(err.message).toContain('rejected by a test hook');
     expect(repo.git('symbolic-ref', '--short', 'HEAD')).toBe('main');
     expect(repo.git('branch', '--list', 'edge-idp/pod-cidr')).toBe('');

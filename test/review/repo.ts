@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { synthesize } from '../../platform/synth/synthesize.js';
 import type { SiteBuild } from '../../platform/synth/build.js';
 import { REPO_ROOT } from '../helpers/site.js';
+import { CATALOG } from '../../layers/catalog.js';
 
 export interface ScratchRepo {
   readonly dir: string;
@@ -80,7 +81,7 @@ export function cloneRepo(from: ScratchRepo): ScratchRepo {
 /** A repository with platform.yaml and its synth/ committed on main. */
 export async function committedRepo(): Promise<{ repo: ScratchRepo; build: SiteBuild }> {
   const repo = initRepo();
-  const { build } = await synthesize({ repoRoot: repo.dir });
+  const { build } = await synthesize({ catalog: CATALOG, repoRoot: repo.dir });
   repo.git('add', '--all');
   repo.git('commit', '--quiet', '-m', 'base: platform.yaml and synth/');
   return { repo, build };

@@ -13,6 +13,7 @@ import { checkDrift, synthesize } from '../../platform/synth/synthesize.js';
 import { REPO_ROOT } from '../helpers/site.js';
 import { cleanupRepos, cloneRepo, committedRepo, copyRepo, tempDir, type ScratchRepo } from '../review/repo.js';
 import { cpSync } from 'node:fs';
+import { CATALOG } from '../../layers/catalog.js';
 
 let template: ScratchRepo;
 beforeAll(async () => {
@@ -30,7 +31,7 @@ function cli(repo: ScratchRepo, command: string) {
 /** The day-to-day change: a config edit whose synth adds new files. */
 async function enableSonarqube(repo: ScratchRepo): Promise<void> {
   repo.editConfig(/^components: \{\}$/m, 'components: {sonarqube: {enabled: true}}');
-  await synthesize({ repoRoot: repo.dir });
+  await synthesize({ catalog: CATALOG, repoRoot: repo.dir });
 }
 
 describe('check against git', () => {
@@ -39,7 +40,7 @@ describe('check against git', () => {
     await enableSonarqube(repo);
     repo.git('commit', '--quiet', '-am', 'enable sonarqube');
 
-    const { drifts } = await checkDrift({ repoRoot: repo.dir });
+    const { drifts } = await checkDrift({ catalog: CATALOG, repoRoot: repo.dir });
     const untracked = repo.git('ls-files', '--others', '--exclude-standard', '--', 'synth').split('\n').sort();
     expect(untracked.length).toBeGreaterThan(0);
     expect(untracked.some((p) => p.startsWith(`${SONARQUBE}/`))).toBe(true);
@@ -53,14 +54,14 @@ describe('check against git', () => {
 
     // What the commit holds: a clone misses exactly those files.
     const clone = cloneRepo(repo);
-    const inClone = await checkDrift({ repoRoot: clone.dir });
+    const inClone = await checkDrift({ catalog: CATALOG, repoRoot: clone.dir });
     expect(inClone.drifts.map((d) => [d.status, d.path])).toEqual(untracked.map((p) => ['missing', p]));
 
     // The fix the message gives.
     repo.git('add', 'synth');
     repo.git('commit', '--quiet', '-m', 'add the generated files');
-    expect((await checkDrift({ repoRoot: repo.dir })).drifts).toEqual([]);
-    expect((await checkDrift({ repoRoot: cloneRepo(repo).dir })).drifts).toEqual([]);
+    expect((await checkDrift({ catalog: CATALOG, repoRoot: repo.dir })).drifts).toEqual([]);
+    expect((await checkDrift({ catalog: CATALOG, repoRoot: cloneRepo(repo).dir })).drifts).toEqual([]);
   });
 
   it('the README day-to-day commands leave a commit whose fresh clone passes check', async () => {
@@ -79,7 +80,7 @@ describe('check against git', () => {
     const repo = copyRepo(template);
     repo.write('.gitignore', '# local secrets\n*.env\n');
     repo.git('rm', '--quiet', '--cached', 'synth/edge-01/bootstrap/bootstrap.env');
-    const { drifts } = await checkDrift({ repoRoot: repo.dir });
+    const { drifts } = await checkDrift({ catalog: CATALOG, repoRoot: repo.dir });
     expect(drifts).toEqual([{ path: 'synth/edge-01/bootstrap/bootstrap.env', status: 'ignored', rule: '.gitignore:2:*.env' }]);
     const text = formatDrift(drifts);
     expect(text).toContain('`git add -f synth`');
@@ -90,8 +91,8 @@ describe('check against git', () => {
   it('outside a git checkout, compares the working tree and says tracking was not checked', async () => {
     const dir = tempDir();
     cpSync(join(template.dir, 'platform.yaml'), join(dir, 'platform.yaml'));
-    await synthesize({ repoRoot: dir });
-    const { drifts, tracking } = await checkDrift({ repoRoot: dir });
+    await synthesize({ catalog: CATALOG, repoRoot: dir });
+    const { drifts, tracking } = await checkDrift({ catalog: CATALOG, repoRoot: dir });
     expect(drifts).toEqual([]);
     expect(tracking.checked).toBe(false);
     expect(formatUpToDate(tracking)).toMatch(/not a git checkout/);

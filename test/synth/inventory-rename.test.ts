@@ -12,6 +12,7 @@ import { checkDrift, synthesize } from '../../platform/synth/synthesize.js';
 import { listFiles } from '../../platform/synth/write.js';
 import { REPO_ROOT } from '../helpers/site.js';
 import { cleanupRepos, tempDir } from '../review/repo.js';
+import { CATALOG } from '../../layers/catalog.js';
 
 afterAll(cleanupRepos);
 
@@ -40,7 +41,7 @@ describe('site rename and the inventory', () => {
     expect(before.images.length).toBeGreaterThan(10);
     rename(dir);
 
-    const { build, report } = await synthesize({ repoRoot: dir });
+    const { build, report } = await synthesize({ catalog: CATALOG, repoRoot: dir });
     expect(build.inventoryCarriedFrom).toBe(OLD);
     const after = parseInventory(readFileSync(join(dir, NEW), 'utf8')).doc!;
     expect(after.images).toEqual(before.images);
@@ -51,11 +52,11 @@ describe('site rename and the inventory', () => {
     expect(summary).toContain(`inventory: ${NEW} did not exist (site renamed?): ${after.images.length} image(s) carried over from ${OLD}`);
     expect(summary).toContain(after.stale ? 'marked stale until `edge-idp inventory`' : 'so they are current');
 
-    const again = await synthesize({ repoRoot: dir });
+    const again = await synthesize({ catalog: CATALOG, repoRoot: dir });
     expect(again.report.written).toEqual([]);
     expect(again.build.inventoryCarriedFrom).toBeUndefined();
     expect(formatSummary(again.build, again.report)).not.toContain('carried over');
-    expect((await checkDrift({ repoRoot: dir })).drifts).toEqual([]);
+    expect((await checkDrift({ catalog: CATALOG, repoRoot: dir })).drifts).toEqual([]);
   });
 
   it('marks the carried images stale, with the reason, when the rename changed their render inputs', async () => {
@@ -64,7 +65,7 @@ describe('site rename and the inventory', () => {
     // A values change that certainly reaches a chart: the domain.
     const file = join(dir, 'platform.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^( {2}domain: )\S+$/m, '$1renamed.example.com'));
-    await synthesize({ repoRoot: dir });
+    await synthesize({ catalog: CATALOG, repoRoot: dir });
     const doc = parseInventory(readFileSync(join(dir, NEW), 'utf8')).doc!;
     expect(doc.images.length).toBeGreaterThan(10);
     expect(doc.stale).toBe(true);
@@ -77,7 +78,7 @@ describe('site rename and the inventory', () => {
     mkdirSync(join(dir, 'synth', 'edge-02'));
     cpSync(join(dir, OLD), join(dir, inventoryFile('edge-02')));
     rename(dir);
-    const { build } = await synthesize({ repoRoot: dir });
+    const { build } = await synthesize({ catalog: CATALOG, repoRoot: dir });
     expect(build.inventoryCarriedFrom).toBeUndefined();
     expect(parseInventory(build.files.get(NEW)!).doc!.staleReason).toMatch(/no chart images rendered yet/);
   });

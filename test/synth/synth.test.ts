@@ -8,6 +8,7 @@ import { listFiles } from '../../platform/synth/write.js';
 import { ConfigError } from '../../platform/config/errors.js';
 import { GENERATED_HEADER } from '../../platform/synth/files.js';
 import { REPO_ROOT, buildTestSite } from '../helpers/site.js';
+import { CATALOG } from '../../layers/catalog.js';
 
 const dirs: string[] = [];
 /** A scratch repository holding only platform.yaml. */
@@ -36,33 +37,33 @@ describe('synth', () => {
 
   it('writes, then leaves unchanged files untouched and reports it', async () => {
     const repo = scratchRepo();
-    const first = await synthesize({ repoRoot: repo });
+    const first = await synthesize({ catalog: CATALOG, repoRoot: repo });
     expect(first.report.written.length).toBe(first.build.files.size);
     const probe = join(repo, [...first.build.files.keys()][0]!);
     const old = new Date('2020-01-01T00:00:00Z');
     utimesSync(probe, old, old);
-    const second = await synthesize({ repoRoot: repo });
+    const second = await synthesize({ catalog: CATALOG, repoRoot: repo });
     expect(second.report).toEqual({ written: [], unchanged: first.build.files.size, removed: [], handMade: [] });
     expect(statSync(probe).mtime.toISOString()).toBe(old.toISOString());
   });
 
   it('removes stale generated files and empty folders', async () => {
     const repo = scratchRepo();
-    await synthesize({ repoRoot: repo });
+    await synthesize({ catalog: CATALOG, repoRoot: repo });
     const stale = join(repo, 'synth', 'edge-01', 'layers', '09-gone', 'x', 'values.yaml');
     cpSync(join(repo, 'platform.yaml'), stale, { recursive: true });
-    const { report } = await synthesize({ repoRoot: repo });
+    const { report } = await synthesize({ catalog: CATALOG, repoRoot: repo });
     expect(report.removed).toEqual(['synth/edge-01/layers/09-gone/x/values.yaml']);
     expect(existsSync(join(repo, 'synth', 'edge-01', 'layers', '09-gone'))).toBe(false);
   });
 
   it('leaves synth/ untouched on bad config', async () => {
     const repo = scratchRepo();
-    await synthesize({ repoRoot: repo });
+    await synthesize({ catalog: CATALOG, repoRoot: repo });
     const before = await listFiles(repo);
     const snapshot = before.map((p) => readFileSync(join(repo, p), 'utf8'));
     writeFileSync(join(repo, 'platform.yaml'), readFileSync(join(repo, 'platform.yaml'), 'utf8').replace('role: worker', 'role: master'));
-    await expect(synthesize({ repoRoot: repo })).rejects.toBeInstanceOf(ConfigError);
+    await expect(synthesize({ catalog: CATALOG, repoRoot: repo })).rejects.toBeInstanceOf(ConfigError);
     expect(await listFiles(repo)).toEqual(before);
     expect(before.map((p) => readFileSync(join(repo, p), 'utf8'))).toEqual(snapshot);
     expect((await listFiles(repo, '.')).filter((p) => p.startsWith('.synth-tmp'))).toEqual([]);
@@ -70,11 +71,11 @@ describe('synth', () => {
 
   it('detects drift: a hand-edited generated file is named with a diff', async () => {
     const repo = scratchRepo();
-    await synthesize({ repoRoot: repo });
-    expect((await checkDrift({ repoRoot: repo })).drifts).toEqual([]);
+    await synthesize({ catalog: CATALOG, repoRoot: repo });
+    expect((await checkDrift({ catalog: CATALOG, repoRoot: repo })).drifts).toEqual([]);
     const edited = 'synth/edge-01/layers/00-core/cilium/values.yaml';
     writeFileSync(join(repo, edited), readFileSync(join(repo, edited), 'utf8').replace('kubeProxyReplacement: true', 'kubeProxyReplacement: false'));
-    const { drifts } = await checkDrift({ repoRoot: repo });
+    const { drifts } = await checkDrift({ catalog: CATALOG, repoRoot: repo });
     expect(drifts.map((d) => [d.status, d.path])).toEqual([['changed', edited]]);
     const text = formatDrift(drifts);
     expect(text).toContain(edited);
@@ -84,7 +85,7 @@ describe('synth', () => {
 
   it('detects missing and stale files', async () => {
     const repo = scratchRepo();
-    const { build } = await synthesize({ repoRoot: repo });
+    const { build } = await synthesize({ catalog: CATALOG, repoRoot: repo });
     const victim = 'synth/edge-01/root/priorityclass-edge-idp-core.yaml';
     rmSync(join(repo, victim));
     writeFileSync(join(repo, 'synth', 'extra.yaml'), 'x: 1\n');
@@ -96,7 +97,7 @@ describe('synth', () => {
   });
 
   it('the committed synth/ matches a fresh synth of the committed platform.yaml', async () => {
-    const { drifts } = await checkDrift({ repoRoot: REPO_ROOT });
+    const { drifts } = await checkDrift({ catalog: CATALOG, repoRoot: REPO_ROOT });
     expect(drifts, formatDrift(drifts)).toEqual([]);
   });
 });

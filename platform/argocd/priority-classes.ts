@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import { KubePriorityClass } from 'cdk8s-plus-28/lib/imports/k8s.js';
-import { TIER_LIST } from '../../platform/model/tiers.js';
-import { LABELS } from '../../platform/model/labels.js';
+import { TIER_LIST } from '../model/tiers.js';
+import { LABELS } from '../model/labels.js';
 
 /**
  * One PriorityClass per tier, straight from the tier list. They are owned by the root

@@ -7,12 +7,10 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { compareText } from '../../platform/model/order.js';
 import { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE } from '../02-engines/external-secrets.js';
-import { generatedCredential, VAULT_APPS_PREFIX } from '../01-services/generated-credentials.js';
 
 export { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE };
-
-export { VAULT_APPS_PREFIX };
 
 /**
  * Sync options of every custom resource we emit: on a first sync the dry run would fail
@@ -54,13 +52,17 @@ export function vaultExternalSecret(scope: Construct, id: string, props: VaultSe
       secretStoreRef: { kind: 'ClusterSecretStore', name: VAULT_CLUSTER_SECRET_STORE },
       target: { name: props.name, creationPolicy: 'Owner' },
       data: Object.entries(props.keys)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([a], [b]) => compareText(a, b))
         .map(([secretKey, property]) => ({ secretKey, remoteRef: { key: props.vaultKey, property } })),
     },
   });
 }
 
-/** Where an app's credentials live in Vault: the path Vault's seeder generates them at. */
-export function vaultAppKey(component: string): string {
-  return generatedCredential(component).vaultKey;
+/** What an app whose credentials come from Vault through an ExternalSecret `requires`. */
+export function vaultCredentialsRequire(what: string): { component: string; why: string }[] {
+  const why = `${what} come from Vault through an ExternalSecret`;
+  return [
+    { component: 'vault', why },
+    { component: 'external-secrets', why },
+  ];
 }
