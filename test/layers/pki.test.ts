@@ -20,7 +20,7 @@ import { schemaDeclaresPath, unknownValueKeys } from '../../platform/conformance
 import { layerWave, rootApplicationWave } from '../../platform/argocd/root.js';
 import type { PlatformComponent, ResolvedPodPart } from '../../platform/model/component.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
-import { schedulingFor } from '../../platform/model/tiers.js';
+import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
 import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
 import { CHARTS_DIR_ENV_VAR, checkRendered, isPinnedImage, renderChart, type K8sObject } from '../../platform/render/index.js';
 import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
@@ -39,7 +39,6 @@ import {
   VAULT_SERVICE,
 } from '../../layers/01-services/service-endpoints.js';
 import {
-  BANK_VAULTS_IMAGE,
   VAULT_CHART,
   VAULT_LIVENESS_SCRIPT,
   VAULT_TLS,
@@ -172,7 +171,7 @@ describe('cert-manager', () => {
     ]);
     for (const p of c.parts) expect(p.keyPaths.priorityClassName, p.name).toEqual(['global', 'priorityClassName']);
     expect(pathsOfKey(c.values, 'priorityClassName')).toEqual(['global.priorityClassName']);
-    expect(getPath(c.values, ['global', 'priorityClassName'])).toBe('edge-idp-critical');
+    expect(getPath(c.values, ['global', 'priorityClassName'])).toBe(TIERS[c.tier].priorityClassName);
   });
 
   it('puts every part\'s tier settings and resources at its keys', () => {
@@ -316,8 +315,8 @@ describe('Vault', () => {
     const container = unsealer.spec.template.spec.containers[0];
 
     it('runs a pinned unsealer that initialises once and keeps the key in a cluster Secret', () => {
-      expect(container.image).toBe(BANK_VAULTS_IMAGE);
-      expect(container.image).toMatch(/:v\d+\.\d+\.\d+$/);
+      expect(container.image).toMatch(/\/bank-vaults\/bank-vaults:v\d+\.\d+\.\d+$/);
+      expect(isPinnedImage(container.image), container.image).toBe(true);
       expect(container.args).toEqual(
         expect.arrayContaining(['unseal', '--init', '--mode=k8s', `--k8s-secret-namespace=${VAULT_NAMESPACE}`, `--k8s-secret-name=${VAULT_UNSEAL_SECRET}`]),
       );
