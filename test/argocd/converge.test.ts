@@ -10,6 +10,8 @@ import { APPLICATIONSET_HEALTH_LUA, APPLICATION_HEALTH_LUA, ARGOCD_PROGRESSIVE_S
 import { getPath } from '../../platform/model/values.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { TIER_LIST } from '../../platform/model/tiers.js';
+import { LAYERS } from '../../platform/model/layers.js';
+import { isSystemNamespace } from '../../platform/model/namespaces.js';
 import { upstreamCrds } from '../../platform/conformance/upstream.js';
 import { helmApiVersions } from '../../platform/model/api-versions.js';
 import { runHealthCheck } from '../helpers/lua.js';
@@ -78,7 +80,7 @@ describe('the layer gate is driven by ArgoCD (items 4 and 6)', () => {
   it('enables progressive syncs, without which ApplicationSet status.resources is never refreshed', () => {
     const values = read('layers/02-engines/argocd/values.yaml');
     expect(values.configs.params[ARGOCD_PROGRESSIVE_SYNCS_PARAM]).toBe(true);
-    for (const f of ['edge-idp-core', 'edge-idp-services', 'edge-idp-engines', 'edge-idp-apps']) {
+    for (const f of LAYERS.map((l) => `edge-idp-${l.shortName}`)) {
       // Progressive syncs change nothing else as long as no ApplicationSet sets a strategy.
       expect(read(`root/applicationset-${f}.yaml`).spec.strategy, f).toBeUndefined();
     }
@@ -113,7 +115,16 @@ describe('the layer gate is driven by ArgoCD (items 4 and 6)', () => {
 
 describe('state and dashboards (items 8 and 9)', () => {
   it('namespaces holding state are never pruned or deleted', () => {
-    for (const ns of ['cert-manager', 'monitoring', 'logging', 'vault', 'argocd']) {
+    // State: a component that says it holds state, one ArgoCD must never prune, and ArgoCD itself.
+    // System namespaces (kube-system) are not the platform's to create.
+    const holding = new Set(
+      build.components
+        .filter((c) => c.holdsState || !c.sync.prune || c.componentName === 'argocd')
+        .map((c) => c.targetNamespace)
+        .filter((ns) => !isSystemNamespace(ns)),
+    );
+    expect(holding.size).toBeGreaterThan(0);
+    for (const ns of holding) {
       const o = read(`layers/00-core/namespaces/resources/namespace-${ns}.yaml`);
       expect(o.metadata.annotations?.['argocd.argoproj.io/sync-options'], ns).toBe('Prune=false,Delete=false');
     }

@@ -22,7 +22,7 @@ import type { SiteBuild } from '../../platform/synth/build.js';
 import type { Namespaces } from '../../layers/00-core/namespaces.js';
 import { FLUENT_BIT_CHART } from '../../layers/01-services/fluent-bit.js';
 import { LOKI_CHART, LOKI_FREE_FORM_PATHS } from '../../layers/01-services/loki.js';
-import { PROMETHEUS_OPERATOR_CRDS, PROMETHEUS_OPERATOR_CRDS_WAVE, PROMETHEUS_OPERATOR_VERSION } from '../../layers/01-services/prometheus-operator-crds.js';
+import { PROMETHEUS_OPERATOR_CRDS } from '../../layers/01-services/prometheus-operator-crds.js';
 import {
   PROMETHEUS_STACK_CHART,
   PROMETHEUS_STACK_EXTRA_KEYS,
@@ -37,6 +37,7 @@ import {
   PROMETHEUS_SERVICE,
 } from '../../layers/01-services/service-endpoints.js';
 import { buildTestSite, upstreamForTests } from '../helpers/site.js';
+import { EXACT_VERSION, pinProblems, referenceChart, upstreamSources } from '../helpers/upstream-sources.js';
 import { describeWithHelm } from '../render/helpers.js';
 
 const HELM_COMPONENTS = ['prometheus-stack', 'loki', 'fluent-bit'] as const;
@@ -72,30 +73,28 @@ describe('the catalog entries', () => {
 });
 
 describe('sources are pinned', () => {
-  it.each([
-    [PROMETHEUS_STACK_CHART, 'https://prometheus-community.github.io/helm-charts', 'kube-prometheus-stack', '88.5.3'],
-    [LOKI_CHART, 'https://grafana-community.github.io/helm-charts', 'loki', '18.11.0'],
-    [FLUENT_BIT_CHART, 'https://fluent.github.io/helm-charts', 'fluent-bit', '0.58.1'],
-  ] as const)('%o', (chart, repoURL, name, version) => {
-    expect(chart).toEqual({ type: 'helm', repoURL, chart: name, version });
-  });
-
-  it('each Helm component uses its pinned chart and names its upstream data', () => {
-    expect(component(site, 'prometheus-stack').source).toEqual(PROMETHEUS_STACK_CHART);
-    expect(component(site, 'loki').source).toEqual(LOKI_CHART);
-    expect(component(site, 'fluent-bit').source).toEqual(FLUENT_BIT_CHART);
-    expect(HELM_COMPONENTS.map((n) => component(site, n).upstreamValues)).toEqual(['kube-prometheus-stack', 'loki', 'fluent-bit']);
+  it.each(HELM_COMPONENTS)('%s: a Helm chart at an exact version, the one its upstream reference data comes from', (name) => {
+    const c = component(site, name);
+    expect(c.source?.type).toBe('helm');
+    expect(c.upstreamValues, 'names its upstream data').toBeDefined();
+    if (!upstream) return;
+    expect(upstreamValues(upstream, c.upstreamValues!), `${c.upstreamValues}.values.yaml under ${upstream}`).toBeDefined();
+    expect(pinProblems(c, upstreamSources(upstream))).toEqual([]);
   });
 
   it('takes the CRDs from the operator repository at the operator version the chart runs', () => {
-    expect(PROMETHEUS_OPERATOR_CRDS).toMatchObject({
+    const crds = component(site, 'prometheus-operator-crds');
+    expect(crds.source).toMatchObject({
       type: 'git',
       repoURL: 'https://github.com/prometheus-operator/prometheus-operator.git',
       path: 'example/prometheus-operator-crd',
-      targetRevision: PROMETHEUS_OPERATOR_VERSION,
     });
-    expect(PROMETHEUS_OPERATOR_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
-    expect(component(site, 'prometheus-operator-crds').source).toEqual(PROMETHEUS_OPERATOR_CRDS);
+    expect((crds.source as { targetRevision: string }).targetRevision).toMatch(EXACT_VERSION);
+    if (upstream) {
+      const chart = referenceChart(upstreamSources(upstream), component(site, 'prometheus-stack').upstreamValues!);
+      expect(chart?.appVersion, 'SOURCES.md gives the operator version kube-prometheus-stack runs').toBeDefined();
+      expect(crds.source).toMatchObject({ targetRevision: chart!.appVersion });
+    }
     expect(component(site, 'prometheus-operator-crds').providesApiGroups).toEqual(['monitoring.coreos.com']);
   });
 });
@@ -105,7 +104,7 @@ describe('CRDs before anything uses them', () => {
   const app = rootObject(site, 'Application', 'prometheus-operator-crds');
 
   it('is a root-owned Application, server-side applied, never pruned or cascade-deleted', () => {
-    expect(crds.delivery).toEqual({ kind: 'root', wave: PROMETHEUS_OPERATOR_CRDS_WAVE });
+    expect(crds.delivery).toMatchObject({ kind: 'root' });
     expect(app).toBeDefined();
     expect(app!.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
     expect(app!.spec.syncPolicy.automated.prune).toBe(false);
@@ -113,15 +112,15 @@ describe('CRDs before anything uses them', () => {
     expect(servicesElements(site).map((e) => e.name)).not.toContain('prometheus-operator-crds');
   });
 
-  it("syncs before cert-manager's default root wave (5), which is before the layer's ApplicationSet (10)", () => {
+  it("syncs before cert-manager's root wave, which is before the layer's ApplicationSet", () => {
     // cert-manager is root-delivered at the layer's default root wave; use its real wave when it is built.
     const certManager = site.components.find((c) => c.componentName === 'cert-manager');
     const certManagerWave = certManager?.delivery.kind === 'root' ? rootApplicationWave(certManager) : layerWave('01-services') - 5;
     const setWave = wave(rootObject(site, 'ApplicationSet', 'edge-idp-services'));
-    expect(wave(app)).toBe(PROMETHEUS_OPERATOR_CRDS_WAVE);
+    expect(wave(app)).toBe(rootApplicationWave(crds));
     expect(wave(app)).toBeLessThan(certManagerWave);
     expect(certManagerWave).toBeLessThan(setWave);
-    expect(setWave).toBe(10);
+    expect(setWave).toBe(layerWave('01-services'));
     // …and after layer 00 has converged.
     expect(wave(app)).toBeGreaterThan(wave(rootObject(site, 'ApplicationSet', 'edge-idp-core')));
   });

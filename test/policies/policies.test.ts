@@ -8,6 +8,7 @@ import { FIXTURE_POLICY_OPTIONS } from '../../policies/fixture-site.js';
 import { KYVERNO_ANNOTATIONS, type ClusterPolicy, type Rule } from '../../policies/kyverno.js';
 import type { PlatformPolicyOptions } from '../../policies/options.js';
 import { platformPolicies, policyNamed } from '../../policies/platform-policies.js';
+import { POD_BEARING_KINDS } from '../../policies/pod-shapes.js';
 import { KYVERNO_CRDS, upstreamPath } from '../../policies/upstream.js';
 import { describeWithUpstream } from './upstream.js';
 
@@ -122,7 +123,15 @@ describe('tier-priority-class', () => {
   it("mutates and validates with each tier's PriorityClass, selecting namespaces by their tier label", () => {
     for (const tier of TIER_NAMES) {
       const ofTier = rules.filter((r) => r.match.any![0]!.resources.namespaceSelector?.matchLabels?.[LABELS.tier] === tier);
-      expect(ofTier.length, tier).toBe(5);
+      // Every pod is checked at admission (Pod), every template kind checked also gets the
+      // safety-net mutation, and the workload controllers are all covered.
+      const kindsOf = (rs: Rule[]) => [...new Set(rs.flatMap((r) => r.match.any!.flatMap((f) => f.resources.kinds ?? [])))].sort();
+      const validated = kindsOf(ofTier.filter((r) => r.validate));
+      expect(validated, tier).toContain('Pod');
+      for (const kind of validated) expect(POD_BEARING_KINDS, `${tier}: ${kind}`).toContain(kind);
+      expect(kindsOf(ofTier.filter((r) => r.mutate)), tier).toEqual(validated.filter((k) => k !== 'Pod'));
+      expect(validated, tier).toEqual(expect.arrayContaining(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']));
+      expect(ofTier.every((r) => r.mutate || r.validate), tier).toBe(true);
       for (const rule of ofTier) {
         const text = JSON.stringify(rule.mutate ?? rule.validate);
         expect(text, rule.name).toContain(`"${TIERS[tier].priorityClassName}"`);

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/site.js';
+import type { ChartSource } from '../../platform/model/component.js';
+import { REPO_ROOT, buildTestSite } from '../helpers/site.js';
 
 const keys = (file: string) =>
   readFileSync(file, 'utf8')
@@ -29,10 +30,12 @@ describe('bootstrap.env', () => {
     }
   });
 
-  it('drives a dry run of the real site (no cluster, no tool call)', () => {
+  it('drives a dry run of the real site (no cluster, no tool call)', async () => {
     const r = spawnSync('bash', ['bootstrap.sh', '--dry-run'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' } });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('helm template cilium cilium --repo https://helm.cilium.io/ --version 1.20.0');
+    // The Cilium chart it installs is the one the cilium component pins (what ArgoCD later manages).
+    const cilium = (await buildTestSite()).components.find((c) => c.componentName === 'cilium')!.source as ChartSource;
+    expect(r.stdout).toContain(`helm template cilium ${cilium.chart} --repo ${cilium.repoURL} --version ${cilium.version}`);
     expect(r.stdout).toContain('-f synth/edge-01/layers/00-core/cilium/values.yaml');
     expect(r.stdout).toContain('synth/edge-01/root/application-edge-idp-root.yaml');
   });
