@@ -12,7 +12,6 @@
  *   `EDGE_IDP_GIT_USERNAME` / `EDGE_IDP_GIT_PASSWORD` / `EDGE_IDP_GIT_SSH_KEY`. Stripping also
  *   keeps synth/ the same in every clone of the repository.
  */
-import type { GitDefaults } from './load.js';
 
 /** The fix every credential message gives. */
 export const CREDENTIAL_FREE_FIX =
@@ -82,4 +81,10 @@ export async function readGitDefaults(dir: string): Promise<GitDefaults> {
     // Detached HEAD or not a checkout: the loader reports git.revision with the fix.
   }
   return out;
+}
+
+/** Git facts used when `git.repoURL` / `git.revision` are not set. */
+export interface GitDefaults {
+  readonly repoURL?: string;
+  readonly revision?: string;
 }

@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
-import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials } from './git.js';
+import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials, type GitDefaults } from './git.js';
 import { parseConfigDocument, readConfigFile } from './read.js';
 import { configSemantics } from './semantics.js';
 
@@ -30,11 +30,7 @@ export interface ComponentCatalogEntry extends ComponentConfigEntry {
   readonly check?: (settings: Readonly<Record<string, unknown>>) => readonly ConfigProblem[];
 }
 
-/** Git facts used when `git.repoURL` / `git.revision` are not set. */
-export interface GitDefaults {
-  readonly repoURL?: string;
-  readonly revision?: string;
-}
+export type { GitDefaults };
 
 export interface ParseOptions {
   readonly file: string;

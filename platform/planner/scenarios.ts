@@ -4,34 +4,12 @@
  * lifeboat tiers must still run.
  */
 import { compareNodeNames, type PlannerNode } from './nodes.js';
-import { placePods, type PlacementResult } from './placement.js';
+import { placePods } from './placement.js';
 import type { PlannedPod } from './pods.js';
+import type { Scenario, ScenarioOutcome } from './scenario.js';
 import { judgeCapacity, type Verdict } from './verdict.js';
 
-/** Green: all up; Yellow: one worker down; Red: all workers down. */
-export type ScenarioKind = 'green' | 'yellow' | 'red';
-
-/** One set of nodes that are up. */
-export interface Scenario {
-  /** Short name findings refer to: `Green`, `Yellow: <worker> down`, `Red`. */
-  readonly name: string;
-  /** Heading for reports: the name with what is down spelled out. */
-  readonly title: string;
-  /** Which rule the verdict applies to what is left out. */
-  readonly kind: ScenarioKind;
-  /** Names of the nodes that are down. */
-  readonly downNodes: readonly string[];
-  /** The nodes that are up. */
-  readonly upNodes: readonly PlannerNode[];
-}
-
-/** A scenario and where the pods end up in it. */
-export interface ScenarioOutcome {
-  /** The scenario: which nodes are up. */
-  readonly scenario: Scenario;
-  /** Where the pods end up with those nodes. */
-  readonly placement: PlacementResult;
-}
+export type { Scenario, ScenarioKind, ScenarioOutcome } from './scenario.js';
 
 /** The whole plan: every scenario's outcome and the verdict over them. */
 export interface CapacityPlan {

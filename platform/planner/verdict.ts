@@ -7,7 +7,7 @@
 import { TIERS, type TierName } from '../model/tiers.js';
 import { compareText } from './order.js';
 import type { Shortfall, UnplacedPod } from './placement.js';
-import type { ScenarioKind, ScenarioOutcome } from './scenarios.js';
+import type { ScenarioKind, ScenarioOutcome } from './scenario.js';
 
 /** How bad a finding is. */
 export type FindingSeverity = 'failure' | 'warning';

@@ -5,11 +5,9 @@
 import { App } from 'cdk8s';
 import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
-import type { PlatformComponent } from '../model/component.js';
 import { healthCustomizationsCm } from '../argocd/health.js';
-import { describeDelivery, RootChart, type ComponentDelivery } from '../argocd/root.js';
+import { describeDelivery, RootChart } from '../argocd/root.js';
 import { addPriorityClasses } from '../argocd/priority-classes.js';
-import type { CapacityPlan } from '../planner/index.js';
 import { planSite } from './capacity.js';
 import { siteReadme } from './readme.js';
 import { inventoryFile, inventoryYaml, mergeWithPrevious } from '../render/inventory.js';
@@ -17,30 +15,10 @@ import { requestsByComponent } from './summary.js';
 import { SYNTH_DIR, argocdDataDir, resourcesDir, rootDir, valuesFile } from './paths.js';
 import { bootstrapEnv } from './bootstrap-env.js';
 import { objectFileBase, yamlFile } from './files.js';
+import type { KubeObject, SiteBuild } from './site-build.js';
 
 
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
-  readonly [k: string]: unknown;
-}
-
-export interface SiteBuild {
-  readonly config: PlatformConfig;
-  readonly components: readonly PlatformComponent[];
-  readonly deliveries: readonly ComponentDelivery[];
-  /** Objects under root/, in emission order. */
-  readonly rootObjects: readonly KubeObject[];
-  /** Extra resources per component name. */
-  readonly resources: ReadonlyMap<string, readonly KubeObject[]>;
-  /** Repository-relative path → file content. */
-  readonly files: ReadonlyMap<string, string>;
-  /** The capacity plan over the failure scenarios. */
-  readonly plan: CapacityPlan;
-  /** Set when the site had no inventory and the image list came from another site's (a rename). */
-  readonly inventoryCarriedFrom?: string;
-}
+export type { KubeObject, SiteBuild };
 
 /** One file per object, named by kind and name (and namespace on a clash). */
 function objectFiles(dir: string, objects: readonly KubeObject[], files: Map<string, string>): void {

@@ -2,7 +2,7 @@
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { nodeFromSpec, planCapacity, podsFromParts, renderCapacityShort, type CapacityPlan } from '../planner/index.js';
 import { findingLine } from '../planner/format.js';
-import type { SiteBuild } from './build.js';
+import type { SiteBuild } from './site-build.js';
 
 export function planSite(build: Pick<SiteBuild, 'config' | 'components'>): CapacityPlan {
   return planCapacity(

@@ -2,7 +2,7 @@
 import { formatCpu, formatMemory } from '../model/quantity.js';
 import { expandPods, nodeFromSpec, podsFromParts } from '../planner/index.js';
 import { inventoryFile, parseInventory } from '../render/inventory.js';
-import type { SiteBuild } from './build.js';
+import type { SiteBuild } from './site-build.js';
 import type { WriteReport } from './write.js';
 
 export interface Requests {
