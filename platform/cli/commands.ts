@@ -24,6 +24,7 @@ import { renderCapacityShort, renderCapacityTerminal } from '../planner/index.js
 import { formatDrift, formatUpToDate } from '../synth/drift.js';
 import { formatSummary } from '../synth/summary.js';
 import { updateReadmeReference } from '../synth/docs.js';
+import { bootstrapCommand } from './bootstrap.js';
 
 export interface CommandIO {
   readonly out: (text: string) => void;
@@ -31,6 +32,8 @@ export interface CommandIO {
   readonly cwd: string;
   /** Aborted on SIGINT/SIGTERM (only for `interruptible` commands). */
   readonly signal?: AbortSignal;
+  /** All of standard input (for commands that read `-`). */
+  readonly readStdin?: () => Promise<string>;
 }
 
 export interface Command {
@@ -40,6 +43,8 @@ export interface Command {
   readonly run: (args: string[], io: CommandIO) => Promise<number>;
   /** Handles `io.signal` itself (stops cleanly); other commands exit at once on SIGINT. */
   readonly interruptible?: boolean;
+  /** Its usage, when not the one made from `options` (a command with subcommands). */
+  readonly usage?: () => string;
 }
 
 export interface OptionSpec {
@@ -88,9 +93,16 @@ function parseError(e: unknown): string {
   return err.message.split('\n')[0]!;
 }
 
-function defineCommand<const O extends Record<string, OptionSpec>>(
+export function defineCommand<const O extends Record<string, OptionSpec>>(
   name: string,
-  def: { summary: string; options: O; interruptible?: boolean; run: (values: Values<O>, io: CommandIO) => Promise<number> },
+  def: {
+    summary: string;
+    options: O;
+    interruptible?: boolean;
+    /** Exit code of a usage error (default: EXIT_CODES.usage). */
+    usageExit?: number;
+    run: (values: Values<O>, io: CommandIO) => Promise<number>;
+  },
 ): Command {
   return {
     summary: def.summary,
@@ -102,10 +114,10 @@ function defineCommand<const O extends Record<string, OptionSpec>>(
       try {
         ({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }));
       } catch (e) {
-        throw new EdgeIdpError(`${parseError(e)}\n\n${commandUsage(name)}`, EXIT_CODES.usage);
+        throw new EdgeIdpError(`${parseError(e)}\n\n${formatUsage(name, def.summary, def.options)}`, def.usageExit ?? EXIT_CODES.usage);
       }
       if (values.help) {
-        io.out(commandUsage(name));
+        io.out(formatUsage(name, def.summary, def.options));
         return EXIT_CODES.ok;
       }
       return def.run(values as Values<O>, io);
@@ -231,6 +243,7 @@ export const commands: Record<string, Command> = {
       return EXIT_CODES.ok;
     },
   }),
+  bootstrap: bootstrapCommand,
   docs: defineCommand('docs', {
     summary: 'Regenerate the config reference in README.md from the config schema.',
     options: { root: COMMON_OPTIONS.root },
@@ -276,13 +289,17 @@ export function usage(): string {
 export function commandUsage(name: string): string {
   const command = commands[name];
   if (!command) return usage();
-  const options: Record<string, OptionSpec> = { ...command.options, ...HELP_OPTION };
+  return command.usage?.() ?? formatUsage(name, command.summary, command.options);
+}
+
+function formatUsage(name: string, summary: string, commandOptions: Readonly<Record<string, OptionSpec>>): string {
+  const options: Record<string, OptionSpec> = { ...commandOptions, ...HELP_OPTION };
   const flags = Object.entries(options).map(([key, o]) => [`${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`, o.help] as const);
   const width = Math.max(...flags.map(([f]) => f.length));
   return [
     `usage: edge-idp ${name} [options]`,
     '',
-    command.summary,
+    summary,
     '',
     'options:',
     ...flags.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
