@@ -6,6 +6,11 @@
 # Gateway API CRDs -> Cilium -> ArgoCD -> root AppProject + Application, and follows ArgoCD
 # layer by layer until every generated Application is Synced and Healthy.
 #
+# The executor, not the brain: bash runs kubectl and helm; every decision on what kubectl reports
+# (nodes vs NODES, which step to skip, which layer is converged, the dry run) is made by the
+# TypeScript library through `node bin/edge-idp.mjs bootstrap …` (platform/bootstrap/), which
+# exits with the codes below. Node is therefore required, like `npm run -s check` always was.
+#
 # Idempotent: every apply step is skipped when the cluster already has what it would apply
 # (see "How a converged cluster is detected" in --help and README.md), so a second run
 # on a converged cluster makes no change and says so; after a failure, re-running resumes.
@@ -30,15 +35,13 @@ readonly EX_GIT=11
 readonly MIN_KUBECTL=1.28
 readonly MIN_HELM=3.12
 readonly DEFAULT_TIMEOUT=30m
-readonly WORKER_ROLE_LABEL=node-role.kubernetes.io/worker
-# Read from each ApplicationSet: how many Applications it should generate (see LAYERS_JP).
-readonly EXPECTED_APPS_ANNOTATION=edge-idp.io/expected-applications
 # The keys bootstrap.env must define (the contract with the generator).
 readonly REQUIRED_KEYS=(
   EDGE_IDP_SITE KUBERNETES_VERSION NODES CONTROL_PLANE_TAINT GATEWAY_API_CRDS_URL GATEWAY_API_VERSION
   PRIORITY_CLASSES BOOTSTRAP_NAMESPACES HELM_API_VERSIONS GIT_REPO_URL GIT_REVISION
-  CILIUM_CHART_REPO CILIUM_CHART CILIUM_VERSION CILIUM_RELEASE CILIUM_NAMESPACE CILIUM_VALUES
+  CILIUM_CHART_REPO CILIUM_CHART CILIUM_VERSION CILIUM_RELEASE CILIUM_NAMESPACE CILIUM_VALUES CILIUM_WORKLOADS
   ARGOCD_CHART_REPO ARGOCD_CHART ARGOCD_VERSION ARGOCD_RELEASE ARGOCD_NAMESPACE ARGOCD_VALUES
+  ARGOCD_WORKLOAD_SELECTOR ARGOCD_CRDS
   ARGOCD_FIELD_MANAGER ROOT_PROJECT ROOT_APPLICATION ROOT_APPLICATION_NAME APPLICATIONSETS URLS
   ARGOCD_ADMIN_SECRET
 )
@@ -69,7 +72,8 @@ HELM_BIN=""
 CTX_ARGS=()
 WORK_DIR=""
 MUTATIONS=0
-ROOT_PRESENT=0
+# What each step does (skip, wait or apply) and why, as edge-idp bootstrap status decided.
+declare -A STEP_ACTION=() STEP_MSG=()
 # NODES, APPLICATIONSETS and URLS split into arrays by load_env.
 NODE_LIST=()
 SET_LIST=()
@@ -77,6 +81,8 @@ URL_LIST=()
 PC_FILES=()
 NS_FILES=()
 API_VERSION_LIST=()
+CILIUM_WORKLOAD_LIST=()
+ARGOCD_CRD_LIST=()
 # Where the Gateway API CRDs come from: the release URL, or EDGE_IDP_GATEWAY_API_CRDS (offline).
 GW_SOURCE=""
 # Name of the ArgoCD repository Secret bootstrap creates from EDGE_IDP_GIT_* credentials.
@@ -91,7 +97,8 @@ Usage: ${PROG} [--context NAME] [--site NAME] [--dry-run] [--timeout DURATION] [
 Brings a bare 3-node edge cluster (k3s typically) to "ArgoCD owns everything", from the
 generated synth/<site>/bootstrap/bootstrap.env:
 
-  preflight   kubectl >= ${MIN_KUBECTL}, helm >= ${MIN_HELM} and git present; synth/ in sync with
+  preflight   node (with 'npm ci' done: it makes every decision below), kubectl >= ${MIN_KUBECTL},
+              helm >= ${MIN_HELM} and git present; synth/ in sync with
               the source (npm run -s check); the git repository ArgoCD will read answers
               (git ls-remote GIT_REPO_URL GIT_REVISION, with the EDGE_IDP_GIT_* credentials);
               cluster reachable; its nodes match NODES and carry the role labels and the
@@ -101,8 +108,8 @@ generated synth/<site>/bootstrap/bootstrap.env:
                        --server-side with ArgoCD's field manager \$ARGOCD_FIELD_MANAGER
   2. Gateway API CRDs  kubectl apply --server-side (field manager \$ARGOCD_FIELD_MANAGER)
   3. Cilium            helm template --api-versions (what ArgoCD will see) | kubectl apply
-                       --server-side --force-conflicts, then waits for ds/cilium,
-                       deploy/cilium-operator and every node Ready
+                       --server-side --force-conflicts, then waits for \$CILIUM_WORKLOADS and
+                       every node Ready
   4. ArgoCD            the same for ArgoCD, then its repository Secret (when EDGE_IDP_GIT_*
                        credentials are given); waits for its CRDs and every Deployment/StatefulSet
   5. root              applies the root AppProject and root Application
@@ -119,13 +126,14 @@ ArgoCD adopts what bootstrap applied with no diff (same charts, values and field
 Options:
   --context NAME      kubeconfig context to use (default: the current context)
   --site NAME         site under synth/ (default: the only one with bootstrap/bootstrap.env)
-  --dry-run           print every step and its exact commands; call no kubectl, helm or npm
+  --dry-run           print every step and its exact commands (edge-idp bootstrap plan); call
+                      no kubectl, helm or npm
   --timeout DURATION  time budget for everything after preflight: 45m, 900s, 1h30m, or
                       plain seconds (default: ${DEFAULT_TIMEOUT})
   --yes, -y           apply missing node taints/role labels without asking
   --show-secrets      print the initial ArgoCD admin password (default: print the command)
-  --skip-synth-check  do not run 'npm run -s check' (for a host without node/npm, when CI has
-                      already checked this commit); prints a warning
+  --skip-synth-check  do not run 'npm run -s check' (when CI has already checked this commit);
+                      prints a warning. Node is still required
   --skip-git-check    do not check that the git repository answers from this host (when only
                       the cluster can reach it); prints a warning
   --no-follow         stop once the root Application is applied: do not follow ArgoCD
@@ -135,17 +143,17 @@ Options:
 
 How a converged cluster is detected (each step is skipped when its condition holds, so a
 second run on a converged cluster makes no change and says so; a re-run after a failure
-resumes at the first step whose condition does not hold):
+resumes at the first step whose condition does not hold). bootstrap.sh reads the state with
+kubectl -o json; 'edge-idp bootstrap status' decides (see --dry-run for the exact reads):
   basics            every PriorityClass and namespace file of PRIORITY_CLASSES and
                     BOOTSTRAP_NAMESPACES exists in the cluster
-  Gateway API CRDs  the CRDs listed by \$GATEWAY_API_CRDS_URL (or EDGE_IDP_GATEWAY_API_CRDS)
-                    exist with the bundle-version annotation of the pinned release
-                    (GATEWAY_API_VERSION)
-  Cilium            ds/cilium and deploy/cilium-operator run the image tag v\$CILIUM_VERSION
+  Gateway API CRDs  the objects of \$GATEWAY_API_CRDS_URL (or EDGE_IDP_GATEWAY_API_CRDS) exist
+                    with \$GATEWAY_API_VERSION_ANNOTATION=\$GATEWAY_API_VERSION
+  Cilium            \$CILIUM_WORKLOADS run the image tag \$CILIUM_IMAGE_TAG and are fully
+                    rolled out
+  ArgoCD            its Deployments/StatefulSets (\$ARGOCD_WORKLOAD_SELECTOR), among them
+                    \$ARGOCD_CORE_WORKLOADS, carry helm.sh/chart=\$ARGOCD_CHART-\$ARGOCD_VERSION
                     and are fully rolled out
-  ArgoCD            its Deployments/StatefulSets (label app.kubernetes.io/instance=
-                    \$ARGOCD_RELEASE) carry helm.sh/chart=\$ARGOCD_CHART-\$ARGOCD_VERSION and
-                    are fully rolled out
   root              the root Application exists (ArgoCD then owns everything: bootstrap never
                     re-applies a component ArgoCD already manages, it only waits for it)
 
@@ -154,7 +162,7 @@ Exit codes:
   1   unexpected internal error
   2   usage or configuration error (bad option or duration, site not found or ambiguous,
       bootstrap.env incomplete, a file it names missing)
-  3   a required tool is missing or too old (kubectl, helm, npm)
+  3   a required tool is missing or too old (node, kubectl, helm, npm)
   4   cluster unreachable (context, credentials, API server)
   5   the cluster's nodes do not match NODES (names, count or roles)
   6   node taints/role labels missing and not applied (declined, or no --yes when
@@ -385,6 +393,8 @@ load_env() {
   read -ra PC_FILES <<<"${PRIORITY_CLASSES}"
   read -ra NS_FILES <<<"${BOOTSTRAP_NAMESPACES}"
   read -ra API_VERSION_LIST <<<"${HELM_API_VERSIONS}"
+  read -ra CILIUM_WORKLOAD_LIST <<<"${CILIUM_WORKLOADS}"
+  read -ra ARGOCD_CRD_LIST <<<"${ARGOCD_CRDS}"
   GW_SOURCE=${EDGE_IDP_GATEWAY_API_CRDS:-${GATEWAY_API_CRDS_URL}}
 }
 
@@ -492,8 +502,6 @@ cmd_apply_root() {
     "--field-manager=${ARGOCD_FIELD_MANAGER}" -f "${ROOT_PROJECT}" -f "${ROOT_APPLICATION}")
 }
 cmd_create_namespace() { CMD=(kubectl ${CTX_ARGS[@]+"${CTX_ARGS[@]}"} create namespace "$1"); }
-
-readonly ARGOCD_CRDS=(crd/applications.argoproj.io crd/applicationsets.argoproj.io crd/appprojects.argoproj.io)
 
 # ---------------------------------------------------------------------------------------------
 # Running commands
@@ -695,101 +703,61 @@ preflight_cluster() {
   fi
 }
 
-# Node preflight: names must match NODES; control-plane nodes carry the role label and taint,
-# workers the worker role label and not the control-plane taint. Missing labels/taints can be
-# added (--yes or prompt); anything else is a mismatch.
+# edge ARGS...: an `edge-idp bootstrap` decision on this site's bootstrap.env (run from REPO_ROOT).
+edge() {
+  node "${REPO_ROOT}/bin/edge-idp.mjs" bootstrap "$1" --env "${ENV_FILE}" "${@:2}"
+}
+
+# Node makes the decisions: check it runs the CLI before anything else (a broken install would
+# otherwise look like a verdict).
+require_node() {
+  command -v node >/dev/null 2>&1 ||
+    die "${EX_TOOLS}" "node not found: bootstrap.sh's decisions (node preflight, which step to skip, the layer follower, --dry-run) run in node >= 20.11. Install node and run 'npm ci' in ${REPO_ROOT}"
+  local out rc=0
+  out=$(node "${REPO_ROOT}/bin/edge-idp.mjs" bootstrap --help 2>&1) || rc=$?
+  ((rc == 0)) ||
+    die "${EX_TOOLS}" "the edge-idp CLI does not run (node ${REPO_ROOT}/bin/edge-idp.mjs exited ${rc}): run 'npm ci' in ${REPO_ROOT}. It said: $(printf '%s' "${out}" | sed -n '$p')"
+}
+
+# edge_failed NAME RC FILE: an edge-idp call that gave no verdict (bad input, internal error).
+edge_failed() {
+  die "$2" "edge-idp bootstrap $1 failed (exit $2): $(cat "$3")"
+}
+
+# Node preflight: kubectl lists the nodes; edge-idp bootstrap preflight-nodes compares them with
+# NODES (exit 5: a mismatch only the operator can fix; exit 6: role labels or the control-plane
+# taint are missing, and it lists the kubectl arguments that add them). Bash asks, then applies.
 preflight_nodes() {
   step "Preflight: nodes"
-  local jp='{range .items[*]}{.metadata.name}{"|"}{.metadata.labels}{"|"}{range .spec.taints[*]}{.key}={.value}:{.effect},{end}{"\n"}{end}'
-  local rc=0 out
-  out=$(kube get nodes -o "jsonpath=${jp}" 2>&1) || rc=$?
-  ((rc == 0)) || die "${EX_UNREACHABLE}" "cannot list nodes: ${out}" "$(kubectl_str get nodes -o wide)"
+  local rc=0 nodes_json="${WORK_DIR}/nodes.json" verdict="${WORK_DIR}/nodes.verdict" fixes="${WORK_DIR}/nodes.fixes" out
+  kube get nodes -o json >"${nodes_json}" 2>"${verdict}" || rc=$?
+  ((rc == 0)) || die "${EX_UNREACHABLE}" "cannot list nodes: $(cat "${verdict}")" "$(kubectl_str get nodes -o wide)"
+  local -a ctx=()
+  if [[ -n "${OPT_CONTEXT}" ]]; then ctx=(--context "${OPT_CONTEXT}"); fi
+  rc=0
+  out=$(edge preflight-nodes --nodes "${nodes_json}" --fixes "${fixes}" ${ctx[@]+"${ctx[@]}"} 2>"${verdict}") || rc=$?
+  case "${rc}" in
+    "${EX_OK}" | "${EX_NODE_SETUP}")
+      printf '%s\n' "${out}" | sed 's/^/    /'
+      ;;
+    "${EX_NODES}")
+      local -a lines=()
+      mapfile -t lines <"${verdict}"
+      local -a inspect=("${lines[@]:1}")
+      die "${EX_NODES}" "${lines[0]}" ${inspect[@]+"${inspect[@]#inspect: }"}
+      ;;
+    *) edge_failed preflight-nodes "${rc}" "${verdict}" ;;
+  esac
+  ((rc == EX_OK)) && return 0
 
-  local taint_key=${CONTROL_PLANE_TAINT%%:*} taint_effect=${CONTROL_PLANE_TAINT##*:}
-  taint_key=${taint_key%%=*}
-  local -A live_labels=() live_taints=() want_role=()
-  local -a live_names=() want_names=() missing=() extra=() problems=() fixes=()
-  local name labels taints node role
-
-  while IFS='|' read -r name labels taints; do
-    [[ -n "${name}" ]] || continue
-    live_names+=("${name}")
-    live_labels[${name}]=${labels}
-    live_taints[${name}]=${taints}
-  done <<<"${out}"
-  for node in "${NODE_LIST[@]}"; do
-    want_names+=("${node%%:*}")
-    want_role[${node%%:*}]=${node#*:}
-  done
-  for name in "${want_names[@]}"; do
-    [[ -n "${live_labels[${name}]+x}" ]] || missing+=("${name}")
-  done
-  for name in ${live_names[@]+"${live_names[@]}"}; do
-    [[ -n "${want_role[${name}]+x}" ]] || extra+=("${name}")
-  done
-  if ((${#missing[@]} > 0 || ${#extra[@]} > 0)); then
-    local msg="the cluster's nodes do not match NODES in ${ENV_FILE}: expected ${#want_names[@]} (${want_names[*]}), found ${#live_names[@]} (${live_names[*]:-none})."
-    ((${#missing[@]} == 0)) || msg+=" Missing: ${missing[*]}."
-    ((${#extra[@]} == 0)) || msg+=" Not in NODES: ${extra[*]}."
-    msg+=" Join the missing nodes (README.md, section Bootstrap a cluster) or fix the nodes in platform.yaml, run 'npm run synth' and commit."
-    die "${EX_NODES}" "${msg}" "$(kubectl_str get nodes -o wide)"
-  fi
-
-  for name in "${want_names[@]}"; do
-    role=${want_role[${name}]}
-    labels=${live_labels[${name}]}
-    taints=${live_taints[${name}]}
-    local has_cp_label=0 has_worker_label=0 has_taint=0 t
-    local -a taint_list=()
-    # .metadata.labels prints as JSON ({"k":"v"}); older kubectl printed map[k:v].
-    if [[ "${labels}" =~ [{\ ,\[]\"?node-role\.kubernetes\.io/control-plane\"?: ]]; then has_cp_label=1; fi
-    if [[ "${labels}" =~ [{\ ,\[]\"?node-role\.kubernetes\.io/worker\"?: ]]; then has_worker_label=1; fi
-    IFS=, read -ra taint_list <<<"${taints}"
-    for t in ${taint_list[@]+"${taint_list[@]}"}; do
-      if [[ "${t%%=*}" == "${taint_key}" && "${t##*:}" == "${taint_effect}" ]]; then has_taint=1; fi
-    done
-    if [[ "${role}" == control-plane ]]; then
-      if ((has_cp_label == 0)); then
-        problems+=("${name}: control-plane node without the label node-role.kubernetes.io/control-plane")
-        fixes+=("label nodes ${name} node-role.kubernetes.io/control-plane=true")
-      fi
-      if ((has_taint == 0)); then
-        problems+=("${name}: control-plane node without the taint ${CONTROL_PLANE_TAINT}")
-        fixes+=("taint nodes ${name} ${CONTROL_PLANE_TAINT} --overwrite")
-      fi
-      info "${name}: control-plane node"
-    else
-      if ((has_cp_label)); then
-        die "${EX_NODES}" "node ${name} is a worker in NODES but a control-plane node in the cluster (label node-role.kubernetes.io/control-plane). Join it as a k3s agent, or fix its role in platform.yaml and run 'npm run synth'" \
-          "$(kubectl_str get nodes -L node-role.kubernetes.io/control-plane,${WORKER_ROLE_LABEL})"
-      fi
-      if ((has_worker_label == 0)); then
-        problems+=("${name}: worker node without the label ${WORKER_ROLE_LABEL}")
-        fixes+=("label nodes ${name} ${WORKER_ROLE_LABEL}=true")
-      fi
-      if ((has_taint)); then
-        problems+=("${name}: worker node carries the control-plane taint ${CONTROL_PLANE_TAINT}")
-        fixes+=("taint nodes ${name} ${taint_key}:${taint_effect}-")
-      fi
-      info "${name}: worker node"
-    fi
-  done
-
-  ((${#fixes[@]} == 0)) && { info "all ${#want_names[@]} nodes match NODES"; return 0; }
-
-  local -a fix_cmds=()
+  local -a fix_cmds=() fargs=()
   local f
-  local -a fargs
-  for f in "${fixes[@]}"; do
+  while IFS= read -r f; do
     read -ra fargs <<<"${f}"
     fix_cmds+=("$(kubectl_str "${fargs[@]}")")
-  done
+  done <"${fixes}"
   local fix_text
   fix_text=$(printf '\n  %s' "${fix_cmds[@]}")
-  say "    The nodes need these changes:"
-  printf '      - %s\n' "${problems[@]}"
-  say "    Commands:"
-  printf '      %s\n' "${fix_cmds[@]}"
   if ((OPT_YES == 0)); then
     if [[ -t 0 ]]; then
       local answer=""
@@ -801,106 +769,49 @@ preflight_nodes() {
       die "${EX_NODE_SETUP}" "node taints/role labels are missing and stdin is not a terminal: re-run with --yes, or run these commands first:${fix_text}"
     fi
   fi
-  for f in "${fixes[@]}"; do
+  while IFS= read -r f; do
     read -ra fargs <<<"${f}"
     CMD=(kubectl ${CTX_ARGS[@]+"${CTX_ARGS[@]}"} "${fargs[@]}")
-    mutate "fixing node ${fargs[2]}" "$(kubectl_str describe node "${fargs[2]}")"
-  done
+    mutate "fixing node ${fargs[2]}" "$(kubectl_str describe node "${fargs[2]}")" </dev/null
+  done <"${fixes}"
 }
 
 # ---------------------------------------------------------------------------------------------
 # Live state (read-only)
 # ---------------------------------------------------------------------------------------------
 
-# One line per workload: kind/name|helm.sh/chart|first image|desired|ready|updated
-readonly WORKLOAD_JP='{range .items[*]}{.kind}/{.metadata.name}{"|"}{.metadata.labels.helm\.sh/chart}{"|"}{.spec.template.spec.containers[0].image}{"|"}{.status.desiredNumberScheduled}{.spec.replicas}{"|"}{.status.numberReady}{.status.readyReplicas}{"|"}{.status.updatedNumberScheduled}{.status.updatedReplicas}{"\n"}{end}'
-
-# One line per Application and ApplicationSet: kind|name|owning ApplicationSet|sync|health|
-# the ApplicationSet's expected-applications annotation.
-readonly LAYERS_JP='{range .items[*]}{.kind}{"|"}{.metadata.name}{"|"}{.metadata.ownerReferences[?(@.kind=="ApplicationSet")].name}{"|"}{.status.sync.status}{"|"}{.status.health.status}{"|"}{.metadata.annotations.edge-idp\.io/expected-applications}{"\n"}{end}'
-
-# workloads_ready ROWS: every row fully rolled out.
-workloads_ready() {
-  local kindname chart image desired ready updated n=0
-  while IFS='|' read -r kindname chart image desired ready updated; do
-    [[ -n "${kindname}" ]] || continue
-    n=$((n + 1))
-    desired=${desired:-0} ready=${ready:-0} updated=${updated:-0}
-    ((desired > 0 && ready == desired && updated == desired)) || return 1
-  done <<<"$1"
-  ((n > 0))
+# read_live NAME KUBECTL_ARGS...: kubectl's JSON in state/NAME.json; its error in state/NAME.err
+# when it fails (an object missing, an API not served yet). The reads are exactly those
+# 'edge-idp bootstrap plan' prints.
+read_live() {
+  local name=$1 dir="${WORK_DIR}/state"
+  shift
+  kube "$@" -o json >"${dir}/${name}.json" 2>"${dir}/${name}.stderr" || mv "${dir}/${name}.stderr" "${dir}/${name}.err"
 }
 
-# Gateway API: the pinned bundle version comes from the release URL (…/download/v1.6.1/…).
-gateway_state() { # sets GW_PRESENT GW_CONVERGED GW_LIVE
-  GW_PRESENT=0 GW_CONVERGED=0 GW_LIVE=""
-  local want=${GATEWAY_API_VERSION} out rc=0 name ver all=1 n=0
-  out=$(kube get -f "${GW_SOURCE}" -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.annotations.gateway\.networking\.k8s\.io/bundle-version}{"\n"}{end}' 2>/dev/null) || rc=$?
-  while IFS='|' read -r name ver; do
-    [[ -n "${name}" ]] || continue
-    n=$((n + 1))
-    GW_LIVE=${ver}
-    [[ -n "${want}" && "${ver}" == "${want}" ]] || all=0
-  done <<<"${out}"
-  ((n > 0)) && GW_PRESENT=1
-  ((rc == 0 && n > 0 && all)) && GW_CONVERGED=1
-  return 0
-}
-
-cilium_state() { # sets CILIUM_PRESENT CILIUM_CONVERGED CILIUM_LIVE
-  CILIUM_PRESENT=0 CILIUM_CONVERGED=0 CILIUM_LIVE=""
-  local out rc=0 kindname chart image rest n=0 ok=1
-  out=$(kube get daemonset/cilium deployment/cilium-operator -n "${CILIUM_NAMESPACE}" -o "jsonpath=${WORKLOAD_JP}" 2>/dev/null) || rc=$?
-  while IFS='|' read -r kindname chart image rest; do
-    [[ -n "${kindname}" ]] || continue
-    n=$((n + 1))
-    [[ "${kindname}" == DaemonSet/cilium ]] && CILIUM_LIVE=${image}
-    [[ "${image}" =~ :v?${CILIUM_VERSION//./\\.}(@|$) ]] || ok=0
-  done <<<"${out}"
-  ((n > 0)) && CILIUM_PRESENT=1
-  if ((rc == 0 && n == 2 && ok)) && workloads_ready "${out}"; then
-    CILIUM_CONVERGED=1
-  fi
-  return 0
-}
-
-argocd_state() { # sets ARGOCD_PRESENT ARGOCD_CONVERGED ARGOCD_LIVE
-  ARGOCD_PRESENT=0 ARGOCD_CONVERGED=0 ARGOCD_LIVE=""
-  local out rc=0 kindname chart rest n=0 ok=1 want="${ARGOCD_CHART##*/}-${ARGOCD_VERSION}"
-  local core_controller=0 core_repo=0
-  out=$(kube get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "app.kubernetes.io/instance=${ARGOCD_RELEASE}" -o "jsonpath=${WORKLOAD_JP}" 2>/dev/null) || rc=$?
-  while IFS='|' read -r kindname chart rest; do
-    [[ -n "${kindname}" ]] || continue
-    n=$((n + 1))
-    ARGOCD_LIVE=${chart}
-    [[ "${chart}" == "${want}" ]] || ok=0
-    [[ "${kindname}" == *application-controller* ]] && core_controller=1
-    [[ "${kindname}" == *repo-server* ]] && core_repo=1
-  done <<<"${out}"
-  ((n > 0)) && ARGOCD_PRESENT=1
-  if ((rc == 0 && ok && core_controller && core_repo)) && workloads_ready "${out}"; then
-    ARGOCD_CONVERGED=1
-  fi
-  return 0
-}
-
-basics_state() { # sets BASICS_CONVERGED
-  BASICS_CONVERGED=0
+# What is already there decides what each step does: edge-idp bootstrap status reads the JSON
+# and prints one `step<TAB>skip|wait|apply<TAB>why` line per step (and `converged` when every
+# step is skipped). Done once: a step only changes its own component.
+decide_steps() {
+  local dir="${WORK_DIR}/state" f out rc=0 name action msg
+  mkdir -p "${dir}"
   local -a files=()
-  local f
   for f in "${PC_FILES[@]}" "${NS_FILES[@]}"; do files+=(-f "${f}"); done
-  if kube get "${files[@]}" -o name >/dev/null 2>&1; then BASICS_CONVERGED=1; fi
-  return 0
-}
-
-root_state() { # sets ROOT_PRESENT ROOT_SYNC ROOT_HEALTH
-  ROOT_PRESENT=0 ROOT_SYNC="" ROOT_HEALTH=""
-  local out
-  if out=$(kube get applications.argoproj.io "${ROOT_APPLICATION_NAME}" -n "${ARGOCD_NAMESPACE}" -o 'jsonpath={.status.sync.status}{"|"}{.status.health.status}' 2>/dev/null); then
-    ROOT_PRESENT=1
-    IFS='|' read -r ROOT_SYNC ROOT_HEALTH <<<"${out}"
-  fi
-  return 0
+  read_live basics get "${files[@]}" --ignore-not-found
+  read_live gateway get -f "${GW_SOURCE}"
+  read_live cilium get "${CILIUM_WORKLOAD_LIST[@]}" -n "${CILIUM_NAMESPACE}"
+  read_live argocd get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "${ARGOCD_WORKLOAD_SELECTOR}"
+  read_live root get applications.argoproj.io "${ROOT_APPLICATION_NAME}" -n "${ARGOCD_NAMESPACE}"
+  out=$(edge status --state "${dir}" --format tsv 2>"${dir}/status.err") || rc=$?
+  ((rc == 0)) || edge_failed status "${rc}" "${dir}/status.err"
+  while IFS=$'\t' read -r name action msg; do
+    [[ -n "${name}" ]] || continue
+    STEP_ACTION[${name}]=${action}
+    STEP_MSG[${name}]=${msg}
+  done <<<"${out}"
+  for name in basics gateway cilium argocd root; do
+    [[ -n "${STEP_ACTION[${name}]:-}" ]] || die "${EX_INTERNAL}" "edge-idp bootstrap status decided nothing for step ${name}: ${out}"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1003,24 +914,16 @@ step_repo_secret() {
 # them and with ArgoCD's field manager, so the root and core layer adopt them with no diff.
 step_basics() {
   step "1/6 PriorityClasses and namespaces"
-  if ((BASICS_CONVERGED)); then
-    info "present (${#PC_FILES[@]} PriorityClasses, ${#NS_FILES[@]} namespaces): skipping"
-    return 0
-  fi
+  info "${STEP_MSG[basics]}"
+  [[ "${STEP_ACTION[basics]}" == apply ]] || return 0
   cmd_apply_files "${PC_FILES[@]}" "${NS_FILES[@]}"
   mutate "applying the PriorityClasses and namespaces" "$(kubectl_str get priorityclasses,namespaces)"
 }
 
 step_gateway() {
   step "2/6 Gateway API CRDs"
-  if ((GW_CONVERGED)); then
-    info "already installed (${GW_LIVE}): skipping"
-    return 0
-  fi
-  if ((ROOT_PRESENT && GW_PRESENT)); then
-    info "installed (${GW_LIVE:-unknown version}) and owned by ArgoCD (root Application present): not re-applying"
-    return 0
-  fi
+  info "${STEP_MSG[gateway]}"
+  [[ "${STEP_ACTION[gateway]}" == apply ]] || return 0
   cmd_apply_gateway
   mutate "applying the Gateway API CRDs" "$(kubectl_str get -f "${GW_SOURCE}")"
   # The release file also holds a ValidatingAdmissionPolicy and its binding (no Established
@@ -1038,173 +941,108 @@ step_gateway() {
     wait --for=condition=Established "${crds[@]}"
 }
 
-cilium_inspect() {
-  printf '%s\n' \
-    "$(kubectl_str get pods -n "${CILIUM_NAMESPACE}" -l k8s-app=cilium -o wide)" \
-    "$(kubectl_str describe daemonset/cilium -n "${CILIUM_NAMESPACE}")" \
-    "$(kubectl_str logs daemonset/cilium -n "${CILIUM_NAMESPACE}" -c cilium-agent --tail=50)" \
-    "$(kubectl_str get pods -n "${CILIUM_NAMESPACE}" -l name=cilium-operator -o wide)"
+# wait_rolled_out WHAT NAMESPACE WORKLOAD...: each workload rolled out, bounded by the budget.
+wait_rolled_out() {
+  local what=$1 ns=$2 w
+  shift 2
+  for w in "$@"; do
+    wait_for "${what} ${w} in ${ns} to be ready" "$(kubectl_str get pods -n "${ns}" -o wide)" \
+      "$(kubectl_str describe "${w}" -n "${ns}")" "$(kubectl_str logs "${w}" -n "${ns}" --all-containers --tail=50)" -- \
+      rollout status "${w}" -n "${ns}"
+  done
 }
 
 step_cilium() {
   step "3/6 Cilium ${CILIUM_VERSION}"
-  if ((CILIUM_CONVERGED)); then
-    info "already running ${CILIUM_LIVE} and rolled out: skipping"
-    return 0
-  fi
-  if ((ROOT_PRESENT && CILIUM_PRESENT)); then
-    info "present (${CILIUM_LIVE:-unknown image}) and owned by ArgoCD (root Application present): not re-applying, waiting for it"
-  else
-    ensure_namespace "${CILIUM_NAMESPACE}"
-    render_and_apply cilium "${CILIUM_RELEASE}" "${CILIUM_CHART}" "${CILIUM_CHART_REPO}" \
-      "${CILIUM_VERSION}" "${CILIUM_NAMESPACE}" "${CILIUM_VALUES}"
-  fi
-  local -a inspect
-  mapfile -t inspect < <(cilium_inspect)
-  wait_for "Cilium agents (daemonset/cilium in ${CILIUM_NAMESPACE}) to be ready" "${inspect[@]}" -- \
-    rollout status daemonset/cilium -n "${CILIUM_NAMESPACE}"
-  wait_for "the Cilium operator (deployment/cilium-operator in ${CILIUM_NAMESPACE}) to be ready" "${inspect[@]}" -- \
-    rollout status deployment/cilium-operator -n "${CILIUM_NAMESPACE}"
+  info "${STEP_MSG[cilium]}"
+  case "${STEP_ACTION[cilium]}" in
+    skip) return 0 ;;
+    apply)
+      ensure_namespace "${CILIUM_NAMESPACE}"
+      render_and_apply cilium "${CILIUM_RELEASE}" "${CILIUM_CHART}" "${CILIUM_CHART_REPO}" \
+        "${CILIUM_VERSION}" "${CILIUM_NAMESPACE}" "${CILIUM_VALUES}"
+      ;;
+  esac
+  wait_rolled_out Cilium "${CILIUM_NAMESPACE}" "${CILIUM_WORKLOAD_LIST[@]}"
   wait_for "every node to be Ready (networking up)" "$(kubectl_str get nodes -o wide)" "$(kubectl_str describe nodes)" -- \
     wait --for=condition=Ready nodes --all
 }
 
-argocd_workloads_wait() {
+step_argocd() {
+  step "4/6 ArgoCD (chart ${ARGOCD_CHART} ${ARGOCD_VERSION})"
+  info "${STEP_MSG[argocd]}"
+  case "${STEP_ACTION[argocd]}" in
+    skip) return 0 ;;
+    apply)
+      ensure_namespace "${ARGOCD_NAMESPACE}"
+      render_and_apply argocd "${ARGOCD_RELEASE}" "${ARGOCD_CHART}" "${ARGOCD_CHART_REPO}" \
+        "${ARGOCD_VERSION}" "${ARGOCD_NAMESPACE}" "${ARGOCD_VALUES}"
+      ;;
+  esac
+  wait_for "the ArgoCD CRDs to be established" "$(kubectl_str get crd "${ARGOCD_CRD_LIST[@]}")" -- \
+    wait --for=condition=Established "${ARGOCD_CRD_LIST[@]/#/crd/}"
   local -a names=()
   local n out rc=0
-  out=$(kube get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "app.kubernetes.io/instance=${ARGOCD_RELEASE}" -o name 2>&1) || rc=$?
+  out=$(kube get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "${ARGOCD_WORKLOAD_SELECTOR}" -o name 2>&1) || rc=$?
   ((rc == 0)) || die "${EX_APPLY}" "cannot list the ArgoCD workloads: ${out}" "$(kubectl_str get all -n "${ARGOCD_NAMESPACE}")"
   while IFS= read -r n; do
     if [[ -n "${n}" ]]; then names+=("${n}"); fi
   done <<<"${out}"
   ((${#names[@]} > 0)) ||
-    die "${EX_APPLY}" "no Deployment/StatefulSet labelled app.kubernetes.io/instance=${ARGOCD_RELEASE} in ${ARGOCD_NAMESPACE} after applying ArgoCD: is ARGOCD_RELEASE right?" "$(kubectl_str get all -n "${ARGOCD_NAMESPACE}" --show-labels)"
-  for n in "${names[@]}"; do
-    wait_for "ArgoCD ${n#*/} to be ready" "$(kubectl_str get pods -n "${ARGOCD_NAMESPACE}" -o wide)" "$(kubectl_str describe "${n}" -n "${ARGOCD_NAMESPACE}")" -- \
-      rollout status "${n}" -n "${ARGOCD_NAMESPACE}"
-  done
-}
-
-step_argocd() {
-  step "4/6 ArgoCD (chart ${ARGOCD_CHART} ${ARGOCD_VERSION})"
-  if ((ARGOCD_CONVERGED)); then
-    info "already running ${ARGOCD_LIVE} and rolled out: skipping"
-    return 0
-  fi
-  if ((ROOT_PRESENT && ARGOCD_PRESENT)); then
-    info "present (${ARGOCD_LIVE:-unknown chart}) and managing itself (root Application present): not re-applying, waiting for it"
-  else
-    ensure_namespace "${ARGOCD_NAMESPACE}"
-    render_and_apply argocd "${ARGOCD_RELEASE}" "${ARGOCD_CHART}" "${ARGOCD_CHART_REPO}" \
-      "${ARGOCD_VERSION}" "${ARGOCD_NAMESPACE}" "${ARGOCD_VALUES}"
-  fi
-  wait_for "the ArgoCD CRDs to be established" "$(kubectl_str get crd "${ARGOCD_CRDS[@]#crd/}")" -- \
-    wait --for=condition=Established "${ARGOCD_CRDS[@]}"
-  argocd_workloads_wait
+    die "${EX_APPLY}" "no Deployment/StatefulSet matching ${ARGOCD_WORKLOAD_SELECTOR} in ${ARGOCD_NAMESPACE} after applying ArgoCD: is ARGOCD_WORKLOAD_SELECTOR right?" "$(kubectl_str get all -n "${ARGOCD_NAMESPACE}" --show-labels)"
+  wait_rolled_out ArgoCD "${ARGOCD_NAMESPACE}" "${names[@]}"
 }
 
 step_root() {
   step "5/6 root AppProject and Application (${ROOT_APPLICATION_NAME})"
-  if ((ROOT_PRESENT)); then
-    info "root Application already present (${ROOT_SYNC:-unknown}/${ROOT_HEALTH:-unknown}): ArgoCD reconciles it from git; skipping"
-    return 0
-  fi
+  info "${STEP_MSG[root]}"
+  [[ "${STEP_ACTION[root]}" == apply ]] || return 0
   cmd_apply_root
   mutate "applying the root AppProject and Application" "$(kubectl_str get applications,appprojects -n "${ARGOCD_NAMESPACE}")"
-  ROOT_PRESENT=1
 }
 
-# Follows the ApplicationSets in layer order until every generated Application (found by its
-# ownerReference to the ApplicationSet) is Synced and Healthy, as many as the ApplicationSet's
-# edge-idp.io/expected-applications annotation says (at least one without it). Applications no
-# ApplicationSet owns (the root Application's own children) and the root itself must be too.
+# Follows the layers until edge-idp bootstrap layers says every layer, the root Application's
+# own Applications and the root Application are Synced and Healthy (exit 0; 10 while not).
+# Bash polls, prints what is new and gives up at the deadline with what is still pending.
 step_layers() {
   step "6/6 ArgoCD syncs the layers (${APPLICATIONSETS})"
-  local -a sets=("${SET_LIST[@]}")
-  local announced=0 root_apps_announced=0 last_progress="" last_error="" rows rc kind name owner sync health expected
-  local -a pending_detail
+  local apps="${WORK_DIR}/apps.json" err="${WORK_DIR}/apps.err" out rc tag text progress last_progress="" last_error=""
+  local -A shown=()
+  local -a pending=()
   while :; do
     rc=0
-    rows=$(kube get applications.argoproj.io,applicationsets.argoproj.io -n "${ARGOCD_NAMESPACE}" -o "jsonpath=${LAYERS_JP}" 2>&1) || rc=$?
+    kube get applications.argoproj.io,applicationsets.argoproj.io -n "${ARGOCD_NAMESPACE}" -o json >"${apps}" 2>"${err}" || rc=$?
     if ((rc != 0)); then
-      last_error=${rows}
-      rows=""
+      last_error=$(sed -n '$p' "${err}")
+      : >"${apps}"
     fi
-    local -A set_exists=() set_expected=() set_total=() set_ok=() set_pending=()
-    local root_sync="" root_health="" root_apps_total=0 root_apps_ok=0 root_apps_pending=""
-    while IFS='|' read -r kind name owner sync health expected; do
-      [[ -n "${name}" ]] || continue
-      if [[ "${kind}" == ApplicationSet ]]; then
-        set_exists[${name}]=1
-        set_expected[${name}]=${expected}
-      elif [[ "${name}" == "${ROOT_APPLICATION_NAME}" ]]; then
-        root_sync=${sync} root_health=${health}
-      elif [[ -n "${owner}" ]]; then
-        set_total[${owner}]=$((${set_total[${owner}]:-0} + 1))
-        if [[ "${sync}" == Synced && "${health}" == Healthy ]]; then
-          set_ok[${owner}]=$((${set_ok[${owner}]:-0} + 1))
-        else
-          set_pending[${owner}]+="${set_pending[${owner}]:+, }${name} (${sync:-Unknown}/${health:-Unknown})"
-        fi
-      else
-        # An Application of the root Application itself (no ApplicationSet owns it).
-        root_apps_total=$((root_apps_total + 1))
-        if [[ "${sync}" == Synced && "${health}" == Healthy ]]; then
-          root_apps_ok=$((root_apps_ok + 1))
-        else
-          root_apps_pending+="${root_apps_pending:+, }${name} (${sync:-Unknown}/${health:-Unknown})"
-        fi
-      fi
-    done <<<"${rows}"
-
-    local i s total ok want all_done=1 progress=""
-    pending_detail=()
-    # The root Application's own Applications (CRDs, ArgoCD itself…) come first.
-    if [[ -n "${root_apps_pending}" ]]; then
-      all_done=0
-      pending_detail+=("Applications of ${ROOT_APPLICATION_NAME}: ${root_apps_ok}/${root_apps_total} ready; waiting for ${root_apps_pending}")
-      [[ -n "${progress}" ]] || progress="Applications of ${ROOT_APPLICATION_NAME}: ${root_apps_ok}/${root_apps_total} Synced and Healthy; waiting for ${root_apps_pending}"
-    elif ((root_apps_total > 0 && root_apps_announced == 0)); then
-      info "Applications of ${ROOT_APPLICATION_NAME}: ready (${root_apps_ok}/${root_apps_total} Synced and Healthy)"
-      root_apps_announced=1
-    fi
-    for i in "${!sets[@]}"; do
-      s=${sets[${i}]}
-      total=${set_total[${s}]:-0} ok=${set_ok[${s}]:-0} want=${set_expected[${s}]:-}
-      # Without the annotation, at least one Application; with it, exactly what it says.
-      [[ "${want}" =~ ^[0-9]+$ ]] || want=1
-      if [[ -n "${set_exists[${s}]:-}" ]] && ((total >= want && ok == total)); then
-        if ((i == announced)); then
-          info "[layer $((i + 1))/${#sets[@]}] ${s}: ready (${ok}/${total} Applications Synced and Healthy)"
-          announced=$((announced + 1))
-        fi
-        continue
-      fi
-      all_done=0
-      if [[ -z "${set_exists[${s}]:-}" ]]; then
-        pending_detail+=("${s}: ApplicationSet not created yet (the root Application creates it)")
-        [[ -n "${progress}" ]] || progress="[layer $((i + 1))/${#sets[@]}] ${s}: waiting for the ApplicationSet"
-      else
-        pending_detail+=("${s}: ${ok}/$((total > want ? total : want)) ready; waiting for ${set_pending[${s}]:-Applications to be generated}")
-        [[ -n "${progress}" ]] || progress="[layer $((i + 1))/${#sets[@]}] ${s}: ${ok}/$((total > want ? total : want)) Applications Synced and Healthy; waiting for ${set_pending[${s}]:-Applications to be generated}"
-      fi
-    done
-    if [[ "${root_sync}" != Synced || "${root_health}" != Healthy ]]; then
-      all_done=0
-      pending_detail+=("root Application ${ROOT_APPLICATION_NAME}: ${root_sync:-Unknown}/${root_health:-Unknown}")
-      [[ -n "${progress}" ]] || progress="root Application ${ROOT_APPLICATION_NAME}: ${root_sync:-Unknown}/${root_health:-Unknown}"
-    fi
-    if ((all_done)); then
-      info "root Application ${ROOT_APPLICATION_NAME}: Synced/Healthy"
-      return 0
-    fi
+    rc=0
+    out=$(edge layers --apps "${apps}" --format tsv 2>"${err}") || rc=$?
+    ((rc == EX_OK || rc == EX_TIMEOUT)) || edge_failed layers "${rc}" "${err}"
+    pending=() progress=""
+    while IFS=$'\t' read -r tag text; do
+      case "${tag}" in
+        warning | ready)
+          if [[ -z "${shown[${text}]:-}" ]]; then
+            shown[${text}]=1
+            if [[ "${tag}" == warning ]]; then warn "${text}"; else info "${text}"; fi
+          fi
+          ;;
+        progress) progress=${text} ;;
+        pending) pending+=("${text}") ;;
+        done)
+          info "${text}"
+          return 0
+          ;;
+      esac
+    done <<<"${out}"
     if [[ "${progress}" != "${last_progress}" ]]; then
       info "${progress}"
       last_progress=${progress}
     fi
     if (($(remaining) <= 0)); then
       local d
-      for d in "${pending_detail[@]}"; do
+      for d in ${pending[@]+"${pending[@]}"}; do
         printf '  not ready: %s\n' "${d}" >&2
       done
       if [[ -n "${last_error}" ]]; then
@@ -1248,108 +1086,21 @@ print_access() {
 # --dry-run
 # ---------------------------------------------------------------------------------------------
 
-dry() { printf '    %s\n' "$*"; }
-dry_cmd() { printf '    $ %s\n' "$(quote_cmd "${CMD[@]}")"; }
-
+# Every step and its exact commands, printed by edge-idp bootstrap plan (one walk of the steps,
+# in TypeScript, from the same bootstrap.env), then the access section.
 dry_run() {
-  local t="--timeout=<what is left of ${BUDGET_SECONDS}s>"
-  say "edge-idp bootstrap, site ${SITE} (${ENV_FILE}), DRY RUN"
-  say "Nothing below is executed: no kubectl, helm or npm call is made. Commands run from ${REPO_ROOT}."
-  say "Each 'skip if' is a read-only check; when it holds, the step makes no change."
-
-  step "Preflight: tools"
-  dry "\$ kubectl version --client -o json        # need >= ${MIN_KUBECTL}"
-  dry "\$ helm version --template '{{.Version}}'  # need >= ${MIN_HELM}"
-  step "Preflight: synth/ in sync with the source"
-  if ((OPT_SKIP_SYNTH_CHECK)); then
-    dry "(skipped: --skip-synth-check)"
-  else
-    dry "\$ npm run -s check                        # non-zero: refuse (exit ${EX_SYNTH})"
-  fi
-  step "Preflight: git repository"
-  if ((OPT_SKIP_GIT_CHECK)); then
-    dry "(skipped: --skip-git-check)"
-  else
-    dry "\$ git ls-remote --exit-code ${GIT_REPO_URL} ${GIT_REVISION}   # failure: refuse (exit ${EX_GIT})"
-  fi
-  step "Preflight: cluster"
-  dry "\$ $(kubectl_str get --raw /version --request-timeout=20s)"
-  dry "\$ $(kubectl_str get nodes -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.labels}{"|"}{range .spec.taints[*]}{.key}={.value}:{.effect},{end}{"\n"}{end}')"
-  local node name taint_key=${CONTROL_PLANE_TAINT%%:*}
-  taint_key=${taint_key%%=*}
-  dry "expect exactly these nodes: ${NODES}"
-  dry "add what is missing (after a prompt, or with --yes):"
-  for node in "${NODE_LIST[@]}"; do
-    name=${node%%:*}
-    if [[ "${node#*:}" == control-plane ]]; then
-      dry "  $(kubectl_str label nodes "${name}" node-role.kubernetes.io/control-plane=true)   # if the label is missing"
-      dry "  $(kubectl_str taint nodes "${name}" "${CONTROL_PLANE_TAINT}" --overwrite)   # if the taint is missing"
-    else
-      dry "  $(kubectl_str label nodes "${name}" "${WORKER_ROLE_LABEL}=true")   # if the label is missing"
-      dry "  $(kubectl_str taint nodes "${name}" "${taint_key}:${CONTROL_PLANE_TAINT##*:}-")   # if it carries the control-plane taint"
-    fi
-  done
-
-  step "1/6 PriorityClasses and namespaces"
-  local -a bfiles=()
-  local bf
-  for bf in "${PC_FILES[@]}" "${NS_FILES[@]}"; do bfiles+=(-f "${bf}"); done
-  dry "skip if: $(kubectl_str get "${bfiles[@]}" -o name) succeeds"
-  cmd_apply_files "${PC_FILES[@]}" "${NS_FILES[@]}"
-  dry_cmd
-
-  step "2/6 Gateway API CRDs"
-  dry "skip if: $(kubectl_str get -f "${GW_SOURCE}" -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.metadata.annotations.gateway\.networking\.k8s\.io/bundle-version}{"\n"}{end}')"
-  dry "         shows every CRD at the release version in the URL"
-  cmd_apply_gateway
-  dry_cmd
-  dry "\$ $(kubectl_str get -f "${GW_SOURCE}" -o name)"
-  dry "\$ $(kubectl_str wait --for=condition=Established "customresourcedefinition.apiextensions.k8s.io/NAME" "${t}")   # for every CRD listed"
-
-  step "3/6 Cilium ${CILIUM_VERSION}"
-  dry "skip if: $(kubectl_str get daemonset/cilium deployment/cilium-operator -n "${CILIUM_NAMESPACE}" -o "jsonpath=${WORKLOAD_JP}")"
-  dry "         shows image tag v${CILIUM_VERSION} and every pod ready and updated"
-  dry "\$ $(kubectl_str get namespace "${CILIUM_NAMESPACE}")   # if absent:"
-  cmd_create_namespace "${CILIUM_NAMESPACE}"
-  dry_cmd
-  cmd_helm_template "${CILIUM_RELEASE}" "${CILIUM_CHART}" "${CILIUM_CHART_REPO}" "${CILIUM_VERSION}" "${CILIUM_NAMESPACE}" "${CILIUM_VALUES}"
-  local helm_line
-  helm_line=$(quote_cmd "${CMD[@]}")
-  cmd_apply_stdin
-  dry "\$ ${helm_line} \\"
-  dry "    | $(quote_cmd "${CMD[@]}")"
-  dry "  (objects whose apiVersion '$(kubectl_str api-versions)' does not list are left to ArgoCD)"
-  dry "\$ $(kubectl_str rollout status daemonset/cilium -n "${CILIUM_NAMESPACE}" "${t}")"
-  dry "\$ $(kubectl_str rollout status deployment/cilium-operator -n "${CILIUM_NAMESPACE}" "${t}")"
-  dry "\$ $(kubectl_str wait --for=condition=Ready nodes --all "${t}")"
-
-  step "4/6 ArgoCD (chart ${ARGOCD_CHART} ${ARGOCD_VERSION})"
-  dry "skip if: $(kubectl_str get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "app.kubernetes.io/instance=${ARGOCD_RELEASE}" -o "jsonpath=${WORKLOAD_JP}")"
-  dry "         shows helm.sh/chart=${ARGOCD_CHART##*/}-${ARGOCD_VERSION} and every pod ready and updated"
-  dry "\$ $(kubectl_str get namespace "${ARGOCD_NAMESPACE}")   # if absent:"
-  cmd_create_namespace "${ARGOCD_NAMESPACE}"
-  dry_cmd
-  cmd_helm_template "${ARGOCD_RELEASE}" "${ARGOCD_CHART}" "${ARGOCD_CHART_REPO}" "${ARGOCD_VERSION}" "${ARGOCD_NAMESPACE}" "${ARGOCD_VALUES}"
-  helm_line=$(quote_cmd "${CMD[@]}")
-  cmd_apply_stdin
-  dry "\$ ${helm_line} \\"
-  dry "    | $(quote_cmd "${CMD[@]}")"
-  dry "  (objects whose apiVersion '$(kubectl_str api-versions)' does not list are left to ArgoCD)"
-  dry "\$ $(kubectl_str wait --for=condition=Established "${ARGOCD_CRDS[@]}" "${t}")"
-  dry "\$ $(kubectl_str get deployments,statefulsets -n "${ARGOCD_NAMESPACE}" -l "app.kubernetes.io/instance=${ARGOCD_RELEASE}" -o name)"
-  dry "\$ $(kubectl_str rollout status KIND/NAME -n "${ARGOCD_NAMESPACE}" "${t}")   # for each of them"
-
-  step "5/6 root AppProject and Application (${ROOT_APPLICATION_NAME})"
-  dry "skip if: $(kubectl_str get applications.argoproj.io "${ROOT_APPLICATION_NAME}" -n "${ARGOCD_NAMESPACE}") succeeds"
-  cmd_apply_root
-  dry_cmd
-
-  step "6/6 ArgoCD syncs the layers, in order: ${APPLICATIONSETS}"
-  dry "every ${POLL_SECONDS}s until each ApplicationSet's Applications are all Synced and Healthy"
-  dry "(as many as its ${EXPECTED_APPS_ANNOTATION} annotation says), the Applications the root"
-  dry "Application owns directly, and the root Application itself:"
-  dry "\$ $(kubectl_str get applications.argoproj.io,applicationsets.argoproj.io -n "${ARGOCD_NAMESPACE}" -o "jsonpath=${LAYERS_JP}")"
-
+  local -a args=(--timeout-seconds "${BUDGET_SECONDS}" --poll-seconds "${POLL_SECONDS}"
+    --min-kubectl "${MIN_KUBECTL}" --min-helm "${MIN_HELM}")
+  if [[ -n "${OPT_CONTEXT}" ]]; then args+=(--context "${OPT_CONTEXT}"); fi
+  if ((OPT_SKIP_SYNTH_CHECK)); then args+=(--skip-synth-check); fi
+  if ((OPT_SKIP_GIT_CHECK)); then args+=(--skip-git-check); fi
+  if [[ -n "${EDGE_IDP_CHARTS_DIR:-}" ]]; then args+=(--charts-dir "${EDGE_IDP_CHARTS_DIR}"); fi
+  if [[ -n "${EDGE_IDP_GATEWAY_API_CRDS:-}" ]]; then args+=(--gateway-api-crds "${EDGE_IDP_GATEWAY_API_CRDS}"); fi
+  local out rc=0
+  out=$(edge plan "${args[@]}" 2>&1) || rc=$?
+  ((rc == 0)) || die "${rc}" "edge-idp bootstrap plan failed (exit ${rc}): ${out}"
+  printf '%s\n' "${out}"
+  say "Commands run from ${REPO_ROOT}."
   print_access
   say ""
   say "DRY RUN: nothing was executed."
@@ -1368,6 +1119,7 @@ main() {
   locate_site
   load_env
   validate_env
+  require_node
 
   if ((OPT_DRY_RUN)); then
     dry_run
@@ -1378,23 +1130,18 @@ main() {
   preflight_tools
   preflight_synth
   preflight_git
+  WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/edge-idp-bootstrap.XXXXXX")
   preflight_cluster
   preflight_nodes
 
-  WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/edge-idp-bootstrap.XXXXXX")
   DEADLINE=$((SECONDS + BUDGET_SECONDS))
 
   # What is already there decides which steps run (read-only checks, done once: a step only
   # changes its own component).
-  root_state
-  basics_state
-  gateway_state
-  cilium_state
-  argocd_state
-  if ((ROOT_PRESENT && BASICS_CONVERGED && GW_CONVERGED && CILIUM_CONVERGED && ARGOCD_CONVERGED)) &&
-    [[ "${ROOT_SYNC}" == Synced && "${ROOT_HEALTH}" == Healthy ]]; then
+  decide_steps
+  if [[ -n "${STEP_MSG[converged]:-}" ]]; then
     step "Cluster already converged"
-    info "Gateway API CRDs ${GW_LIVE}, Cilium ${CILIUM_LIVE}, ArgoCD ${ARGOCD_LIVE}, root Application Synced/Healthy: skipping every apply step"
+    info "${STEP_MSG[converged]}"
   fi
 
   step_basics

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { PlatformComponent, type GitDirectorySource, type PlatformComponentProps } from '../../platform/model/component.js';
+import { PlatformComponent, type BootstrapFacts, type GitDirectorySource, type PlatformComponentProps } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
 
 /** Gateway API release whose standard-channel CRDs the platform installs. */
@@ -14,8 +14,16 @@ export const GATEWAY_API_CRDS: GitDirectorySource = {
   include: 'gateway.networking.k8s.io_*.yaml',
 };
 
-/** The same CRDs as one file, for bootstrap (which has no ArgoCD yet to read the repository). */
-export const GATEWAY_API_INSTALL_URL = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
+/**
+ * The same CRDs as one file, for bootstrap (which has no ArgoCD yet to read the repository): the
+ * release asset of the tag the source resolves to (`{version}`: `targetRevision`, after any
+ * `components.gateway-api.version` override). Every object in it carries the release in
+ * `versionAnnotation`, which tells bootstrap which release is installed.
+ */
+export const GATEWAY_API_BOOTSTRAP: BootstrapFacts = {
+  manifestUrl: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml',
+  versionAnnotation: 'gateway.networking.k8s.io/bundle-version',
+};
 
 /** The standard channel's kinds and served versions at {@link GATEWAY_API_VERSION}. */
 const GATEWAY_API_APIS = [
@@ -41,6 +49,7 @@ export class GatewayApiCrds extends PlatformComponent {
     super(scope, props, {
       namespace: 'kube-system',
       source: GATEWAY_API_CRDS,
+      bootstrap: GATEWAY_API_BOOTSTRAP,
       // CRDs: deleting them would delete every route; never prune, never cascade.
       sync: { serverSideApply: true, prune: false },
       delivery: { kind: 'root' },

@@ -1,7 +1,6 @@
 /** The CLI's commands: argument parsing and printing around one library call each. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   buildInventory,
   findHelm,
@@ -25,38 +24,10 @@ import { formatDrift, formatUpToDate } from '../synth/drift.js';
 import { formatSummary } from '../synth/summary.js';
 import { updateReadmeReference } from '../synth/docs.js';
 import type { ComponentDefinition } from '../model/definition.js';
+import { bootstrapCommand } from './bootstrap.js';
+import { defineCommand, formatUsage, type Command, type CommandIO, type OptionSpec } from './command.js';
 
-export interface CommandIO {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly cwd: string;
-  /** Aborted on SIGINT/SIGTERM (only for `interruptible` commands). */
-  readonly signal?: AbortSignal;
-  /** The component catalog, handed in by the entry point (`layers/catalog.ts`). */
-  readonly catalog: readonly ComponentDefinition[];
-}
-
-export interface Command {
-  readonly summary: string;
-  /** Options, each with the help line `--help` prints. */
-  readonly options: Readonly<Record<string, OptionSpec>>;
-  readonly run: (args: string[], io: CommandIO) => Promise<number>;
-  /** Handles `io.signal` itself (stops cleanly); other commands exit at once on SIGINT. */
-  readonly interruptible?: boolean;
-}
-
-export interface OptionSpec {
-  readonly type: 'string' | 'boolean';
-  readonly short?: string;
-  readonly default?: string | boolean;
-  /** The value's placeholder in the help, e.g. `FILE`. */
-  readonly arg?: string;
-  readonly help: string;
-}
-
-type Values<O extends Record<string, OptionSpec>> = {
-  [K in keyof O]: (O[K]['type'] extends 'boolean' ? boolean : string) | (O[K] extends { default: string | boolean } ? never : undefined);
-};
+export type { Command, CommandIO, OptionSpec };
 
 const COMMON_OPTIONS = {
   config: {
@@ -67,7 +38,6 @@ const COMMON_OPTIONS = {
   root: { type: 'string', arg: 'DIR', help: 'the repository root, where synth/ is (default: the current directory)' },
 } as const satisfies Record<string, OptionSpec>;
 
-const HELP_OPTION = { help: { type: 'boolean', short: 'h', help: 'print this help and exit' } } as const satisfies Record<string, OptionSpec>;
 
 /**
  * Where the repository and the config are: `--root` and `--config` are relative to the current
@@ -85,39 +55,6 @@ function location(
   const rel = relative(repoRoot, file);
   const inside = rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
   return { repoRoot, configFile: inside ? rel : file, catalog };
-}
-
-function parseError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const quoted = /'([^']*)'/.exec(err.message)?.[1];
-  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted) return `unknown option '${quoted}'`;
-  if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted) return `unexpected argument '${quoted}': this command takes options only`;
-  return err.message.split('\n')[0]!;
-}
-
-function defineCommand<const O extends Record<string, OptionSpec>>(
-  name: string,
-  def: { summary: string; options: O; interruptible?: boolean; run: (values: Values<O>, io: CommandIO) => Promise<number> },
-): Command {
-  return {
-    summary: def.summary,
-    options: def.options,
-    ...(def.interruptible ? { interruptible: true } : {}),
-    async run(args, io) {
-      const options = { ...def.options, ...HELP_OPTION } as unknown as NonNullable<ParseArgsConfig['options']>;
-      let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-      try {
-        ({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }));
-      } catch (e) {
-        throw new EdgeIdpError(`${parseError(e)}\n\n${commandUsage(name)}`, EXIT_CODES.usage);
-      }
-      if (values.help) {
-        io.out(commandUsage(name));
-        return EXIT_CODES.ok;
-      }
-      return def.run(values as Values<O>, io);
-    },
-  };
 }
 
 export const commands: Record<string, Command> = {
@@ -238,6 +175,7 @@ export const commands: Record<string, Command> = {
       return EXIT_CODES.ok;
     },
   }),
+  bootstrap: bootstrapCommand,
   docs: defineCommand('docs', {
     summary: 'Regenerate the config reference in README.md from the config schema.',
     options: { root: COMMON_OPTIONS.root },
@@ -284,15 +222,5 @@ export function usage(): string {
 export function commandUsage(name: string): string {
   const command = commands[name];
   if (!command) return usage();
-  const options: Record<string, OptionSpec> = { ...command.options, ...HELP_OPTION };
-  const flags = Object.entries(options).map(([key, o]) => [`${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`, o.help] as const);
-  const width = Math.max(...flags.map(([f]) => f.length));
-  return [
-    `usage: edge-idp ${name} [options]`,
-    '',
-    command.summary,
-    '',
-    'options:',
-    ...flags.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
-  ].join('\n');
+  return command.usage?.() ?? formatUsage(name, command.summary, command.options);
 }

@@ -31,6 +31,11 @@ async function main(argv: string[]): Promise<number> {
     cwd: process.cwd(),
     signal: interrupt.signal,
     catalog: CATALOG,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
   };
   if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) {
     io.out(commandUsage(rest[0]));

@@ -276,6 +276,28 @@ export interface ComponentDeclaration {
    * mentions in a comment (or subchart keys the upstream data lacks). Default: none.
    */
   readonly valuesAllowances?: { readonly freeForm?: readonly ValuesAllowance[]; readonly undeclared?: readonly ValuesAllowance[] };
+  /**
+   * Facts bootstrap.sh needs to install the component itself before ArgoCD exists (published in
+   * `bootstrap.env` by `platform/synth/bootstrap-env.ts`), for a component bootstrap installs
+   * from something other than its source. Default: none.
+   */
+  readonly bootstrap?: BootstrapFacts;
+}
+
+/**
+ * How bootstrap installs a component whose source ArgoCD reads in a form bootstrap cannot (a
+ * git directory): one manifest file per release, and how to tell which release is live.
+ */
+export interface BootstrapFacts {
+  /**
+   * URL of one manifest holding what the source holds, with `{version}` standing for the
+   * source's resolved version (a chart's `version`, a git source's `targetRevision`, after any
+   * `components.<name>.version` override), e.g.
+   * `https://github.com/kubernetes-sigs/gateway-api/releases/download/{version}/standard-install.yaml`.
+   */
+  readonly manifestUrl: string;
+  /** Annotation every object of that manifest carries with the release's version. */
+  readonly versionAnnotation: string;
 }
 
 /** A values path the key check accepts beyond the chart's values.yaml, and why. */
@@ -350,6 +372,7 @@ export class PlatformComponent extends Chart {
   readonly generatedCredentials: readonly GeneratedCredential[];
   readonly valuesAllowances: { readonly freeForm: readonly ValuesAllowance[]; readonly undeclared: readonly ValuesAllowance[] };
   private readonly resolvedParts: ResolvedPodPart[] = [];
+  readonly bootstrap: BootstrapFacts | undefined;
   private readonly baseValues: Record<string, unknown>;
   protected readonly context: PlatformContext;
   private aggregated = false;
@@ -387,6 +410,7 @@ export class PlatformComponent extends Chart {
     this.generatedCredentials = decl.generatedCredentials ?? [];
     this.valuesAllowances = { freeForm: decl.valuesAllowances?.freeForm ?? [], undeclared: decl.valuesAllowances?.undeclared ?? [] };
     this.baseValues = decl.values ?? {};
+    this.bootstrap = decl.bootstrap;
     this.addParts(decl.parts ?? []);
   }
 

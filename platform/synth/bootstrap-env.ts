@@ -11,7 +11,7 @@ import { platformApiVersions } from '../argocd/capabilities.js';
 import { LAYERS } from '../model/layers.js';
 import { ARGOCD_FIELD_MANAGER, ARGOCD_NAMESPACE, ROOT_NAME } from '../argocd/constants.js';
 import { projectName } from '../argocd/applications.js';
-import { GATEWAY_API_INSTALL_URL, GATEWAY_API_VERSION } from '../../layers/00-core/gateway-api.js';
+import { ARGOCD_FACTS, CILIUM_FACTS } from '../bootstrap/facts.js';
 import { bootstrapDir, resourcesDir, rootDir, valuesFile } from './paths.js';
 import { GENERATED_HEADER, objectFileBase } from './files.js';
 
@@ -45,11 +45,51 @@ function bootstrapNamespaceFiles(site: string, charts: readonly (PlatformCompone
     .map((ns) => `${resourcesDir(site, '00-core', 'namespaces')}/${objectFileBase('Namespace', ns)}.yaml`);
 }
 
+/** The resolved version of a source: a chart's version, a git source's tag (after any override). */
+function sourceVersion(c: PlatformComponent): string | undefined {
+  if (!c.source) return undefined;
+  return c.source.type === 'helm' ? c.source.version : c.source.targetRevision;
+}
+
+/**
+ * The one manifest bootstrap applies for the component whose declaration publishes
+ * {@link PlatformComponent.bootstrap} facts (the Gateway API CRDs), at the version its source
+ * resolves to, so a `components.<name>.version` override reaches bootstrap as it reaches ArgoCD.
+ */
+export function bootstrapManifest(c: PlatformComponent): { url: string; version: string; versionAnnotation: string } {
+  const facts = c.bootstrap;
+  const version = sourceVersion(c);
+  if (!facts || !version) throw new Error(`component '${c.componentName}': bootstrap needs its bootstrap facts and a versioned source`);
+  if (!facts.manifestUrl.includes('{version}')) {
+    throw new Error(`component '${c.componentName}': bootstrap.manifestUrl '${facts.manifestUrl}' has no {version}: it would not follow a version override`);
+  }
+  return { url: facts.manifestUrl.replaceAll('{version}', version), version, versionAnnotation: facts.versionAnnotation };
+}
+
+/** Chart facts bootstrap needs beyond the chart itself (platform/bootstrap/facts.ts). */
+function workloadVars(cilium: PlatformComponent | undefined, argocd: PlatformComponent | undefined): [string, string][] {
+  const vars: [string, string][] = [];
+  if (cilium?.source?.type === 'helm') {
+    vars.push(['CILIUM_WORKLOADS', CILIUM_FACTS.workloads.join(' ')], ['CILIUM_IMAGE_TAG', CILIUM_FACTS.imageTag(cilium.source.version)]);
+  }
+  if (argocd) {
+    vars.push(
+      ['ARGOCD_WORKLOAD_SELECTOR', ARGOCD_FACTS.workloadSelector(argocd.releaseName)],
+      ['ARGOCD_CORE_WORKLOADS', ARGOCD_FACTS.coreWorkloads(argocd.releaseName).join(' ')],
+      ['ARGOCD_CRDS', ARGOCD_FACTS.crds.join(' ')],
+    );
+  }
+  return vars;
+}
+
 export function bootstrapEnv(config: PlatformConfig, components: readonly PlatformComponent[]): { path: string; content: string } {
   const site = config.site.name;
   const byName = (n: string) => components.find((c) => c.componentName === n);
   const bootstrapCharts = [byName('cilium'), byName('argocd')];
   const urls = components.flatMap((c) => c.uiUrls).sort();
+  const gateway = byName('gateway-api');
+  if (!gateway) throw new Error('bootstrap.env: the gateway-api component is missing (it is required)');
+  const gw = bootstrapManifest(gateway);
   const vars: [string, string][] = [
     ['EDGE_IDP_SITE', site],
     ['KUBERNETES_VERSION', config.cluster.kubernetesVersion],
@@ -58,8 +98,10 @@ export function bootstrapEnv(config: PlatformConfig, components: readonly Platfo
     // The repository ArgoCD reads synth/ from: bootstrap checks it answers before installing.
     ['GIT_REPO_URL', config.git.repoURL],
     ['GIT_REVISION', config.git.revision],
-    ['GATEWAY_API_CRDS_URL', GATEWAY_API_INSTALL_URL],
-    ['GATEWAY_API_VERSION', GATEWAY_API_VERSION],
+    // From the gateway-api component's resolved source: a version override reaches bootstrap too.
+    ['GATEWAY_API_CRDS_URL', gw.url],
+    ['GATEWAY_API_VERSION', gw.version],
+    ['GATEWAY_API_VERSION_ANNOTATION', gw.versionAnnotation],
     // Every pod bootstrap starts names one of these: they exist before the first chart is applied.
     ['PRIORITY_CLASSES', TIER_LIST.map((t) => `${rootDir(site)}/${objectFileBase('PriorityClass', t.priorityClassName)}.yaml`).join(' ')],
     ['BOOTSTRAP_NAMESPACES', bootstrapNamespaceFiles(site, bootstrapCharts).join(' ')],
@@ -67,6 +109,7 @@ export function bootstrapEnv(config: PlatformConfig, components: readonly Platfo
     ['HELM_API_VERSIONS', platformApiVersions(components).join(' ')],
     ...chartVars('CILIUM', byName('cilium'), site),
     ...chartVars('ARGOCD', byName('argocd'), site),
+    ...workloadVars(byName('cilium'), byName('argocd')),
     ['ARGOCD_NAMESPACE', ARGOCD_NAMESPACE],
     ['ARGOCD_FIELD_MANAGER', ARGOCD_FIELD_MANAGER],
     ['ARGOCD_ADMIN_SECRET', 'argocd-initial-admin-secret'],

@@ -66,3 +66,21 @@ setup() {
   assert_success
   assert_output --partial "(skipped: --skip-synth-check)"
 }
+
+@test "every command the real run makes is printed verbatim by --dry-run (one source: edge-idp bootstrap plan)" {
+  run_bootstrap --dry-run --context edge-lab
+  assert_success
+  local plan=${output}
+  run_bootstrap --context edge-lab --no-follow
+  assert_success
+  local call
+  while IFS= read -r call; do
+    call=${call% <stdin:*}
+    case "${call}" in
+      "kubectl --context edge-lab version "* | "helm version "* | "npm "* | "git "* | "kubectl --context edge-lab wait "* | "kubectl --context edge-lab rollout "*) continue ;;
+      "kubectl --context edge-lab get namespace "* | "kubectl --context edge-lab get -f "*" -o name") continue ;;
+      "kubectl --context edge-lab get deployments,statefulsets -n argocd -l app.kubernetes.io/instance=argocd -o name") continue ;;
+    esac
+    [[ "${plan}" == *"${call}"* ]] || { echo "not in the dry run: ${call}"; return 1; }
+  done <"${STUB_LOG}"
+}

@@ -89,9 +89,9 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
   export STUB_CILIUM_NEVER_READY=1
   run_bootstrap --timeout 5m
   assert_failure 10
-  assert_output --partial "ERROR: timed out (--timeout 5m) waiting for Cilium agents (daemonset/cilium in kube-system) to be ready"
-  assert_output --partial "kubectl get pods -n kube-system -l k8s-app=cilium -o wide"
-  assert_output --partial "kubectl logs daemonset/cilium -n kube-system -c cilium-agent --tail=50"
+  assert_output --partial "ERROR: timed out (--timeout 5m) waiting for Cilium daemonset/cilium in kube-system to be ready"
+  assert_output --partial "kubectl get pods -n kube-system -o wide"
+  assert_output --partial "kubectl logs daemonset/cilium -n kube-system --all-containers --tail=50"
   assert_output --partial "Then re-run ./bootstrap.sh: steps already done are skipped."
   run mutating_calls
   assert_output --partial '<stdin:cilium>'

@@ -176,7 +176,7 @@ setup() {
 }
 
 @test "wrong node count: exit 5 naming the missing node, before any change" {
-  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/two-nodes.txt"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/two-nodes.json"
   run_bootstrap
   assert_failure 5
   assert_output --partial "the cluster's nodes do not match NODES in synth/edge-lab/bootstrap/bootstrap.env: expected 3 (edge-cp-1 edge-w-1 edge-w-2), found 2 (edge-cp-1 edge-w-1). Missing: edge-w-2."
@@ -200,7 +200,7 @@ setup() {
 }
 
 @test "missing taint and role labels, non-interactive without --yes: exit 6 with the exact commands" {
-  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/k3s-unlabelled.txt"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/k3s-unlabelled.json"
   run_bootstrap --context edge-lab
   assert_failure 6
   assert_output --partial "edge-cp-1: control-plane node without the taint node-role.kubernetes.io/control-plane:NoSchedule"
@@ -213,7 +213,7 @@ setup() {
 }
 
 @test "missing taint and role labels with --yes: applied, then the install goes on" {
-  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/k3s-unlabelled.txt"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/k3s-unlabelled.json"
   run_bootstrap --yes
   assert_success
   assert_calls_in_order \
@@ -224,9 +224,7 @@ setup() {
 }
 
 @test "a worker carrying the control-plane taint gets it removed (with --yes)" {
-  sed 's/^\(edge-w-1|.*|\)$/\1node-role.kubernetes.io\/control-plane=:NoSchedule,/' \
-    "${TEST_ROOT}/fixtures/nodes/three-nodes.txt" >"${BATS_TEST_TMPDIR}/nodes.txt"
-  export STUB_NODES_FILE="${BATS_TEST_TMPDIR}/nodes.txt"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/worker-tainted.json"
   converged_cluster
   run_bootstrap --yes
   assert_success
@@ -235,7 +233,7 @@ setup() {
 
 @test "on a terminal, missing taints/labels are offered: 'n' refuses (exit 6), 'y' applies them" {
   command -v script >/dev/null 2>&1 || skip "util-linux script not installed (needed for a pseudo-terminal)"
-  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/k3s-unlabelled.txt"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/k3s-unlabelled.json"
   local cmd="env PATH='${STUB_BIN}:${SYS_BIN}' '${REPO}/bootstrap.sh'"
 
   run bash -c "printf 'n\n' | script -qec \"${cmd}\" /dev/null"

@@ -1,8 +1,8 @@
 # Shared setup for test/bootstrap/*.bats.
 #
 # Every test gets its own copy of the repository layout bootstrap.sh expects (bootstrap.sh +
-# the synth/ fixture) and a PATH made of the kubectl/helm/npm stubs plus symlinks to the few
-# system tools bootstrap.sh needs, so a real kubectl, helm or npm on the machine can never be
+# the synth/ fixture, and bin/ for the edge-idp CLI) and a PATH made of the kubectl/helm/npm stubs plus symlinks to the few
+# system tools bootstrap.sh needs (node among them), so a real kubectl, helm or npm on the machine can never be
 # reached, and "helm missing" is simply the stub not being there.
 
 TEST_ROOT="$(cd "${BATS_TEST_DIRNAME}" && pwd)"
@@ -12,7 +12,7 @@ load "${PROJECT_ROOT}/node_modules/bats-support/load"
 load "${PROJECT_ROOT}/node_modules/bats-assert/load"
 
 # Tools bootstrap.sh and the stubs use (besides bash builtins).
-SYSTEM_TOOLS=(bash env cat sed grep tr cut sort tee mktemp rm mkdir touch sleep base64 dirname awk cp)
+SYSTEM_TOOLS=(bash env cat sed grep tr cut sort tee mktemp rm mv mkdir touch sleep base64 dirname awk cp node)
 
 setup_sandbox() {
   REPO="${BATS_TEST_TMPDIR}/repo"
@@ -22,6 +22,9 @@ setup_sandbox() {
   cp "${PROJECT_ROOT}/bootstrap.sh" "${REPO}/bootstrap.sh"
   chmod +x "${REPO}/bootstrap.sh"
   cp -R "${TEST_ROOT}/fixtures/synth" "${REPO}/synth"
+  # The edge-idp CLI bootstrap.sh delegates its decisions to (node resolves the link: the
+  # project's own bundle and node_modules are used).
+  ln -s "${PROJECT_ROOT}/bin" "${REPO}/bin"
   local stub tool path
   for stub in kubectl helm npm git; do
     cp "${TEST_ROOT}/stubs/${stub}" "${STUB_BIN}/${stub}"
@@ -34,7 +37,7 @@ setup_sandbox() {
 
   export STUB_LOG="${BATS_TEST_TMPDIR}/calls.log"
   export STUB_STATE_DIR="${BATS_TEST_TMPDIR}/cluster"
-  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/three-nodes.txt"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/three-nodes.json"
   : >"${STUB_LOG}"
   mkdir -p "${STUB_STATE_DIR}"
   export EDGE_IDP_POLL_SECONDS=0
