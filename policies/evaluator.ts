@@ -19,10 +19,10 @@
  */
 import { LABELS, REQUIRED_NAMESPACE_LABELS } from '../platform/model/labels.js';
 import { SYSTEM_NAMESPACES } from '../platform/model/namespaces.js';
+import { compareText } from '../platform/model/order.js';
 import { TIER_NAMES, TIERS, type TierName } from '../platform/model/tiers.js';
 import { CHECKS, type CheckName } from './checks.js';
 import {
-  compareStrings,
   describeExemptObject,
   exemptionCovers,
   exemptionKey,
@@ -256,7 +256,7 @@ export function evaluatePolicies(objects: readonly unknown[], opts: EvaluationOp
   const violations: PolicyViolation[] = [];
   const exempted: { violation: PolicyViolation; exemption: PolicyExemption }[] = [];
   const used = new Set<string>();
-  for (const violation of found.sort((a, b) => compareStrings(violationKey(a), violationKey(b)))) {
+  for (const violation of found.sort((a, b) => compareText(violationKey(a), violationKey(b)))) {
     const exemption = resolved.exemptions.find((e) => e.check === violation.check && exemptionCovers(e, violation.object));
     if (exemption) {
       exempted.push({ violation, exemption });

@@ -5,6 +5,8 @@
  * two cannot disagree and a fresh site converges without anyone typing a password.
  */
 
+import { compareText } from '../../platform/model/order.js';
+
 /** Folder under the Vault KV mount that holds the platform's own app credentials. */
 export const VAULT_APPS_PREFIX = 'edge-idp';
 
@@ -57,7 +59,7 @@ export function seederScript(kvMount: string, credentials: readonly GeneratedCre
   ];
   for (const c of credentials) {
     const args = Object.entries(c.fields)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareText(a, b))
       .map(([k, f]) => ('value' in f ? `${k}='${f.value}'` : `${k}="$(rand ${f.random})"`));
     lines.push(`seed '${c.vaultKey}' ${args.join(' ')}`);
   }

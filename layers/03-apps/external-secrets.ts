@@ -7,6 +7,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { compareText } from '../../platform/model/order.js';
 import { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE } from '../02-engines/external-secrets.js';
 import { generatedCredential, VAULT_APPS_PREFIX } from '../01-services/generated-credentials.js';
 
@@ -54,7 +55,7 @@ export function vaultExternalSecret(scope: Construct, id: string, props: VaultSe
       secretStoreRef: { kind: 'ClusterSecretStore', name: VAULT_CLUSTER_SECRET_STORE },
       target: { name: props.name, creationPolicy: 'Owner' },
       data: Object.entries(props.keys)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([a], [b]) => compareText(a, b))
         .map(([secretKey, property]) => ({ secretKey, remoteRef: { key: props.vaultKey, property } })),
     },
   });

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { compareText } from '../../platform/model/order.js';
 import { CA_ISSUER, VAULT_SERVICE } from '../01-services/service-endpoints.js';
 import { CR_SYNC_OPTIONS } from './external-secrets.js';
 
@@ -71,7 +72,7 @@ export function uiRoutes(components: readonly PlatformComponent[], domain: strin
       });
     }
   }
-  return [...bySubdomain.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  return [...bySubdomain.values()].sort((a, b) => compareText(a.hostname, b.hostname));
 }
 
 export interface PlatformGatewayProps extends PlatformComponentProps {

@@ -5,7 +5,7 @@
  * blind). Pods of other tiers left out in Red are expected and only shown in the scenario.
  */
 import { TIERS, type TierName } from '../model/tiers.js';
-import { compareText } from './order.js';
+import { compareText } from '../model/order.js';
 import type { Shortfall, UnplacedPod } from './placement.js';
 import type { ScenarioKind, ScenarioOutcome } from './scenarios.js';
 

@@ -8,6 +8,7 @@
  */
 import { acceptsDefaultPriorityClass, type GroupKind, type ResolvedPodPart } from '../model/component.js';
 import { CLUSTER_SCOPED_KINDS } from '../model/kinds.js';
+import { compareText } from '../model/order.js';
 import { schedulingFor, type TierName, type Toleration } from '../model/tiers.js';
 import { getPath, isPlainObject, type ValuesPath } from '../model/values.js';
 import type { K8sObject } from './render.js';
@@ -186,7 +187,7 @@ export function collectImages(objects: readonly K8sObject[]): string[] {
       if (typeof container.image === 'string' && container.image) images.add(container.image);
     }
   }
-  return [...images].sort(compareStrings);
+  return [...images].sort(compareText);
 }
 
 /**
@@ -238,7 +239,7 @@ export function checkRendered(
       misses: sorted,
     };
   });
-  workloads.sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.name, b.name));
+  workloads.sort((a, b) => compareText(a.kind, b.kind) || compareText(a.name, b.name));
 
   const otherMisses: CheckMiss[] = [];
   for (const o of objects) {
@@ -250,7 +251,7 @@ export function checkRendered(
   }
 
   const matched = new Set(matches.filter((p): p is ResolvedPodPart => p !== undefined).map((p) => p.name));
-  const unrenderedParts = chartParts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareStrings);
+  const unrenderedParts = chartParts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareText);
   const misses = sortMisses([...workloads.flatMap((w) => w.misses), ...otherMisses]);
   return {
     component: component.componentName,
@@ -572,15 +573,10 @@ function formatToleration(t: Toleration): string {
 function sortMisses(misses: CheckMiss[]): CheckMiss[] {
   return [...misses].sort(
     (a, b) =>
-      compareStrings(a.object, b.object) ||
+      compareText(a.object, b.object) ||
       RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) ||
-      compareStrings(a.container ?? '', b.container ?? ''),
+      compareText(a.container ?? '', b.container ?? ''),
   );
-}
-
-/** Code-point order: locale-independent, so output is the same on every machine. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
