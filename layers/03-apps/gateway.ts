@@ -4,7 +4,7 @@ import { PlatformComponent, type PlatformComponentProps } from '../../platform/m
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { compareText } from '../../platform/model/order.js';
 import { CA_ISSUER, VAULT_SERVICE } from '../01-services/service-endpoints.js';
-import { CR_SYNC_OPTIONS } from './external-secrets.js';
+import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 export const GATEWAY_NAMESPACE = 'gateway';

@@ -11,6 +11,7 @@ import { unknownValueKeys } from '../../platform/conformance/values-keys.js';
 import { upstreamCrds, upstreamValues, upstreamValuesSchema } from '../../platform/conformance/upstream.js';
 import { projectName } from '../../platform/argocd/applications.js';
 import type { PlatformComponent } from '../../platform/model/component.js';
+import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { isBuiltInApiVersion } from '../../platform/model/kinds.js';
 import { compareText } from '../../platform/model/order.js';
@@ -460,7 +461,7 @@ describe('extra resources', () => {
 
   it('mark every custom resource SkipDryRunOnMissingResource', () => {
     for (const { c, o } of all().filter(({ o }) => !isBuiltInApiVersion(o.apiVersion))) {
-      expect((o.metadata as any).annotations?.[ANNOTATIONS.syncOptions], `${c}: ${o.kind}/${o.metadata.name}`).toContain('SkipDryRunOnMissingResource=true');
+      expect((o.metadata as any).annotations?.[ANNOTATIONS.syncOptions], `${c}: ${o.kind}/${o.metadata.name}`).toContain(SKIP_DRY_RUN_ON_MISSING_RESOURCE);
     }
   });
 
