@@ -8,6 +8,7 @@
  */
 import { acceptsDefaultPriorityClass, type GroupKind, type ResolvedPodPart } from '../model/component.js';
 import { CLUSTER_SCOPED_KINDS } from '../model/kinds.js';
+import { isPinnedImage } from '../model/images.js';
 import { compareText } from '../model/order.js';
 import { schedulingFor, type TierName, type Toleration } from '../model/tiers.js';
 import { getPath, isPlainObject, type ValuesPath } from '../model/values.js';
@@ -159,19 +160,6 @@ export function findPodTemplates(objects: readonly K8sObject[]): PodTemplate[] {
     });
   }
   return out;
-}
-
-/**
- * True when an image reference is pinned: it has a digest (`@sha256:…`), or a tag other than
- * `latest`. A registry port (`host:5000/app`) is not a tag.
- */
-export function isPinnedImage(image: string): boolean {
-  const at = image.indexOf('@');
-  if (at >= 0) return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/.test(image.slice(at + 1));
-  const colon = image.indexOf(':', image.lastIndexOf('/') + 1);
-  if (colon < 0) return false;
-  const tag = image.slice(colon + 1);
-  return tag !== '' && tag !== 'latest';
 }
 
 /**

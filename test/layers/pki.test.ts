@@ -23,7 +23,8 @@ import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constant
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { schedulingFor } from '../../platform/model/tiers.js';
 import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
-import { CHARTS_DIR_ENV_VAR, checkRendered, isPinnedImage, renderChart, type K8sObject } from '../../platform/render/index.js';
+import { isPinnedImage } from '../../platform/model/images.js';
+import { CHARTS_DIR_ENV_VAR, checkRendered, renderChart, type K8sObject } from '../../platform/render/index.js';
 import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
 import type { Namespaces } from '../../layers/00-core/namespaces.js';
 import {
