@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { PlatformComponent, type PlatformComponentProps } from '../../platform/model/component.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { compareText } from '../../platform/model/order.js';
-import { CA_ISSUER, VAULT_SERVICE } from '../01-services/service-endpoints.js';
+import { CA_ISSUER } from '../01-services/service-endpoints.js';
 import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
@@ -25,14 +25,6 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The wildcard certificate must exist before the Gateway references it (else its listener is Degraded). */
 const CERTIFICATE_WAVE = '-1';
 
-/**
- * In-cluster services that speak only TLS (from `service-endpoints.ts`). A plain HTTPRoute to
- * them cannot work (Vault answers 400 to plaintext HTTP): they need a BackendTLSPolicy, which
- * needs the site CA in a ConfigMap and a way for `UiEndpoint` to say so. Until then their
- * routes are listed in {@link PlatformGateway.tlsBackendRoutes} (and in the report), not hidden.
- */
-export const TLS_BACKENDS: readonly { readonly name: string; readonly namespace: string; readonly port: number }[] = [VAULT_SERVICE];
-
 /** One route the gateway makes: `https://<subdomain>.<domain>` → `<service>.<namespace>:<port>`. */
 export interface UiRoute {
   readonly component: string;
@@ -44,8 +36,6 @@ export interface UiRoute {
   readonly port: number;
   /** Name of the HTTPRoute. */
   readonly routeName: string;
-  /** The backend speaks only TLS (see {@link TLS_BACKENDS}): the plain route does not work yet. */
-  readonly backendTls: boolean;
 }
 
 /**
@@ -68,7 +58,6 @@ export function uiRoutes(components: readonly PlatformComponent[], domain: strin
         service: u.service,
         port: u.port,
         routeName: `ui-${u.subdomain}`,
-        backendTls: TLS_BACKENDS.some((t) => t.name === u.service && t.namespace === c.targetNamespace && t.port === u.port),
       });
     }
   }
@@ -106,13 +95,10 @@ export interface PlatformGatewayProps extends PlatformComponentProps {
  *   `extraNamespaces`, which would make this component a co-owner of `argocd`, `vault`… and
  *   fail the one-tier-per-namespace rule.
  *
- * Backends must speak plain HTTP: ArgoCD runs `server.insecure`, the other UIs serve HTTP. A
- * backend that only speaks TLS (Vault on 8200, site-CA certificate) needs a BackendTLSPolicy
- * (`caCertificateRefs` to a ConfigMap holding the site CA — Cilium silently ignores
- * `wellKnownCACertificates`) or a plaintext port. `UiEndpoint` cannot say so yet, the site CA
- * is only in a Secret and the BackendTLSPolicy CRD is not in the upstream data we validate
- * against, so such routes are still made (the hostname is reserved) and listed in
- * {@link PlatformGateway.tlsBackendRoutes}: they answer 400 until that exists.
+ * Backends must speak plain HTTP: ArgoCD runs `server.insecure`, Vault has a plain listener for
+ * the gateway (`VAULT_GATEWAY_PORT`), the other UIs serve HTTP. A TLS-only backend would need a
+ * BackendTLSPolicy (`caCertificateRefs` to a ConfigMap holding the site CA — Cilium silently
+ * ignores `wellKnownCACertificates`), which the gateway does not make.
  *
  * The Gateway makes Cilium create a LoadBalancer Service (`cilium-gateway-<name>`); on a bare
  * edge site it gets an address only from Cilium LB IPAM (a CiliumLoadBalancerIPPool, plus L2
@@ -126,8 +112,6 @@ export class PlatformGateway extends PlatformComponent {
   readonly routes: readonly UiRoute[];
   /** Namespaces, other than its own, this component writes HTTPRoutes into. */
   readonly routeNamespaces: readonly string[];
-  /** Routes to a TLS-only backend, which need a BackendTLSPolicy the gateway cannot make yet. */
-  readonly tlsBackendRoutes: readonly UiRoute[];
 
   constructor(scope: Construct, id: string, props: PlatformGatewayProps) {
     const domain = props.context.config.site.domain;
@@ -139,7 +123,6 @@ export class PlatformGateway extends PlatformComponent {
       parts: [],
     });
     this.routes = uiRoutes(props.components, domain);
-    this.tlsBackendRoutes = this.routes.filter((r) => r.backendTls);
     this.routeNamespaces = [...new Set(this.routes.map((r) => r.namespace))].filter((n) => n !== GATEWAY_NAMESPACE).sort();
     const wildcard = `*.${domain}`;
 

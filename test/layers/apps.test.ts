@@ -344,7 +344,6 @@ describe('gateway', () => {
 
   it('routes only to plain-HTTP backends (Vault through its gateway listener), none to a TLS-only port', () => {
     const gw = component(full, 'gateway') as PlatformGateway;
-    expect(gw.tlsBackendRoutes).toEqual([]);
     for (const r of gw.routes) expect(r.port, r.subdomain).not.toBe(8200);
     const vault = gw.routes.find((r) => r.subdomain === 'vault');
     expect(vault).toMatchObject({ namespace: 'vault', service: 'vault-ui', port: 8202 });
