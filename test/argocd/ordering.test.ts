@@ -1,5 +1,5 @@
 /**
- * DESIGN decision 3: layers come up in order and CRDs before the resources that use them,
+ * docs/design.md#d3-layers-sync-in-order: layers come up in order and CRDs before the resources that use them,
  * provable from synth/ alone. These tests read the committed synth/ root, not the model.
  */
 import { readdirSync, readFileSync } from 'node:fs';
