@@ -18,11 +18,12 @@
  * fixture and on every object synth emits, with the difference above as the only exception.
  */
 import { LABELS, REQUIRED_NAMESPACE_LABELS } from '../platform/model/labels.js';
+import { unpinnedImageReason } from '../platform/model/images.js';
 import { SYSTEM_NAMESPACES } from '../platform/model/namespaces.js';
+import { compareText } from '../platform/model/order.js';
 import { TIER_NAMES, TIERS, type TierName } from '../platform/model/tiers.js';
 import { CHECKS, type CheckName } from './checks.js';
 import {
-  compareStrings,
   describeExemptObject,
   exemptionCovers,
   exemptionKey,
@@ -95,22 +96,6 @@ function formatPath(path: readonly (string | number)[]): string {
 
 function getPath(value: unknown, path: readonly string[]): unknown {
   return path.reduce<unknown>((current, key) => field(current, key), value);
-}
-
-/**
- * Why an image reference is not pinned, or `undefined` when it is: it must carry a digest, or a
- * tag other than `latest`. The tag is what follows a colon in the last path segment (a colon
- * before the last `/` is a registry port).
- */
-export function unpinnedImageReason(image: string): string | undefined {
-  if (image.includes('@')) return undefined;
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  const colon = lastSegment.indexOf(':');
-  if (colon === -1) return 'has no tag, so it runs whatever latest is at pull time';
-  const tag = lastSegment.slice(colon + 1);
-  if (tag === '') return 'has an empty tag';
-  if (tag === 'latest') return "uses the mutable tag 'latest'";
-  return undefined;
 }
 
 /** Objects from a list that may contain `List` objects (as `kubectl` and some renderers produce). */
@@ -256,7 +241,7 @@ export function evaluatePolicies(objects: readonly unknown[], opts: EvaluationOp
   const violations: PolicyViolation[] = [];
   const exempted: { violation: PolicyViolation; exemption: PolicyExemption }[] = [];
   const used = new Set<string>();
-  for (const violation of found.sort((a, b) => compareStrings(violationKey(a), violationKey(b)))) {
+  for (const violation of found.sort((a, b) => compareText(violationKey(a), violationKey(b)))) {
     const exemption = resolved.exemptions.find((e) => e.check === violation.check && exemptionCovers(e, violation.object));
     if (exemption) {
       exempted.push({ violation, exemption });

@@ -15,7 +15,6 @@ export {
   checkAgainstPolicies,
   evaluatePolicies,
   formatViolation,
-  unpinnedImageReason,
   type EvaluationOptions,
   type PolicyEvaluation,
   type PolicyViolation,

@@ -4,6 +4,7 @@
  * from which check, and why.
  */
 import { TIER_NAMES, type TierName } from '../platform/model/tiers.js';
+import { compareText } from '../platform/model/order.js';
 import { CHECKS, CHECK_NAMES, isCheckName, type CheckName } from './checks.js';
 
 /** A namespace the platform owns, and the tier of the pods in it. */
@@ -67,11 +68,6 @@ const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const MIN_REASON_LENGTH = 10;
 
 const sortedUnique = (values: Iterable<string>): string[] => [...new Set(values)].sort();
-
-/** Code-unit string order: unlike `localeCompare`, the same on every machine. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * What each kind of controller creates, directly or through its children. Owned objects are named
@@ -189,8 +185,8 @@ export function resolvePolicyOptions(opts: PlatformPolicyOptions): ResolvedPolic
 
   return {
     systemNamespaces: sortedUnique(opts.systemNamespaces),
-    platformNamespaces: [...seen].sort(([a], [b]) => compareStrings(a, b)).map(([name, tier]) => ({ name, tier })),
+    platformNamespaces: [...seen].sort(([a], [b]) => compareText(a, b)).map(([name, tier]) => ({ name, tier })),
     recoveryNamespaces: sortedUnique([...opts.systemNamespaces, ...opts.recoveryNamespaces]),
-    exemptions: [...exemptions].sort((a, b) => compareStrings(exemptionKey(a), exemptionKey(b))),
+    exemptions: [...exemptions].sort((a, b) => compareText(exemptionKey(a), exemptionKey(b))),
   };
 }

@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Document, Scalar, visit } from 'yaml';
+import { compareText } from '../platform/model/order.js';
 import { readsOtherwiseInYaml11 } from '../platform/synth/files.js';
 import type { PolicyName } from './checks.js';
 import { FIXTURE_NAMESPACES, FIXTURE_POLICY_OPTIONS, fixtureNamespaceLabels, type PolicyFixtureSet } from './fixture-site.js';
@@ -102,7 +103,7 @@ export function renderPolicyFiles(): Map<string, string> {
       fileText(generatedHeader('policies/kyverno-test.ts', [`Run with: kyverno test policies/ (or policies/${set.policy}/)`]), test),
     );
   }
-  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...files].sort(([a], [b]) => compareText(a, b)));
 }
 
 /** Generated files (by their first line) under `dir/<policy>/`, relative to `dir`. */

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Type } from '@sinclair/typebox';
 import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { ConfigError } from '../../platform/config/errors.js';
 import { CONTROL_PLANE_ROLE_KEY } from '../../platform/model/tiers.js';
 import {
@@ -190,7 +191,7 @@ export class Cilium extends PlatformComponent {
 
     // cilium.io kinds: the operator registers their CRDs when it starts (chart resources, wave
     // 0), so these come one wave later and skip the dry run that would fail before that.
-    const crAnnotations = { [ANNOTATIONS.syncWave]: '1', [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' };
+    const crAnnotations = { [ANNOTATIONS.syncWave]: '1', [ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISSING_RESOURCE };
     new ApiObject(this, 'lb-pool', {
       apiVersion: 'cilium.io/v2',
       kind: 'CiliumLoadBalancerIPPool',

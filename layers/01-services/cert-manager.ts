@@ -10,6 +10,7 @@ import {
 import { defineComponent } from '../../platform/model/definition.js';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { CA_ISSUER, CERT_MANAGER_NAMESPACE, SELF_SIGNED_ISSUER } from './service-endpoints.js';
 
 /** The chart cert-manager comes from (CRDs included: `crds.enabled`). */
@@ -51,7 +52,7 @@ export const PKI_WAVES = { selfSignedIssuer: 1, caCertificate: 2, caIssuer: 3 } 
  * run would fail while the CRD does not exist yet.
  */
 export function certManagerObjectAnnotations(wave: number): Record<string, string> {
-  return { [ANNOTATIONS.syncWave]: String(wave), [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' };
+  return { [ANNOTATIONS.syncWave]: String(wave), [ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISSING_RESOURCE };
 }
 
 export interface CertManagerProps extends PlatformComponentProps {

@@ -10,6 +10,7 @@ import {
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { SITE_CA } from '../01-services/cert-manager.js';
 import { serviceUrl, VAULT_SERVICE } from '../01-services/service-endpoints.js';
 import { VAULT_KUBERNETES_AUTH_PATH, VAULT_KV_MOUNT, type VaultKubernetesRole } from '../01-services/vault.js';
@@ -155,7 +156,7 @@ export class ExternalSecrets extends PlatformComponent {
           name: VAULT_CLUSTER_SECRET_STORE,
           annotations: {
             [ANNOTATIONS.syncWave]: String(CLUSTER_SECRET_STORE_WAVE),
-            [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true',
+            [ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISSING_RESOURCE,
           },
         },
         spec: {

@@ -7,16 +7,11 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 import { compareText } from '../../platform/model/order.js';
 import { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE } from '../02-engines/external-secrets.js';
 
 export { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE };
-
-/**
- * Sync options of every custom resource we emit: on a first sync the dry run would fail
- * while the CRD is still missing (ArgoCD retries until it exists).
- */
-export const CR_SYNC_OPTIONS = { [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' } as const;
 
 /**
  * Sync wave of a credential the chart's pods need: before the chart's objects (wave 0), so the

@@ -4,8 +4,9 @@ import { Type } from '@sinclair/typebox';
 import { PlatformComponent, type PlatformComponentProps, type PlatformSite } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { compareText } from '../../platform/model/order.js';
 import { CA_ISSUER } from '../01-services/service-endpoints.js';
-import { CR_SYNC_OPTIONS } from './app-credentials.js';
+import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 export const GATEWAY_NAMESPACE = 'gateway';
@@ -62,7 +63,7 @@ export function uiRoutes(components: readonly PlatformComponent[], domain: strin
       });
     }
   }
-  return [...bySubdomain.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  return [...bySubdomain.values()].sort((a, b) => compareText(a.hostname, b.hostname));
 }
 
 export interface PlatformGatewayProps extends PlatformComponentProps {
@@ -94,8 +95,10 @@ export interface PlatformGatewayProps extends PlatformComponentProps {
  *   `extraNamespaces`, which would make this component a co-owner of `argocd`, `vault`… and
  *   fail the one-tier-per-namespace rule.
  *
- * Backends must speak plain HTTP: ArgoCD runs `server.insecure`, the other UIs serve HTTP. A
- * UI served only over TLS (Vault's on 8200) is not routed: its component declares no `ui`.
+ * Backends must speak plain HTTP: ArgoCD runs `server.insecure`, Vault has a plain listener for
+ * the gateway (`VAULT_GATEWAY_PORT`), the other UIs serve HTTP. A TLS-only backend would need a
+ * BackendTLSPolicy (`caCertificateRefs` to a ConfigMap holding the site CA — Cilium silently
+ * ignores `wellKnownCACertificates`), which the gateway does not make.
  *
  * The Gateway makes Cilium create a LoadBalancer Service (`cilium-gateway-<name>`); on a bare
  * edge site it gets an address only from Cilium LB IPAM (a CiliumLoadBalancerIPPool, plus L2

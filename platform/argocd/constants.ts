@@ -1,4 +1,5 @@
 /** ArgoCD facts the generator writes in several places: each written once, here. */
+import { ANNOTATIONS } from '../model/labels.js';
 
 /** Namespace ArgoCD runs in, and where every Application, ApplicationSet and AppProject lives. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -11,6 +12,16 @@ export const ARGOCD_FIELD_MANAGER = 'argocd-controller';
 
 /** Finalizer that makes deleting an Application delete its resources. */
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/**
+ * Sync option of a custom resource synced with, or soon after, the CRD that defines it: ArgoCD's
+ * dry run fails while the CRD does not exist yet; with this option ArgoCD skips the dry run for
+ * it and retries the sync until the CRD is there.
+ */
+export const SKIP_DRY_RUN_ON_MISSING_RESOURCE = 'SkipDryRunOnMissingResource=true';
+
+/** The sync-options annotation of such a custom resource (spread it into its annotations). */
+export const CR_SYNC_OPTIONS = { [ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISSING_RESOURCE } as const;
 
 /** Name of the root Application and its AppProject. */
 export const ROOT_NAME = 'edge-idp-root';

@@ -5,6 +5,7 @@
  * Applications appear or disappear.
  */
 import { ANNOTATIONS } from '../model/labels.js';
+import { compareText } from '../model/order.js';
 
 interface RootObject {
   readonly apiVersion: string;
@@ -66,8 +67,8 @@ export function syncOrder(rootObjects: readonly RootObject[], rootName: string):
       basics.push({ kind: o.kind, name: o.metadata.name, wave: waveOf(o) });
     }
   }
-  applications.sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name));
-  applicationSets.sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name));
-  basics.sort((a, b) => a.wave - b.wave || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  applications.sort((a, b) => a.wave - b.wave || compareText(a.name, b.name));
+  applicationSets.sort((a, b) => a.wave - b.wave || compareText(a.name, b.name));
+  basics.sort((a, b) => a.wave - b.wave || compareText(a.kind, b.kind) || compareText(a.name, b.name));
   return { basics, applicationSets, applications };
 }

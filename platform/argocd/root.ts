@@ -3,7 +3,7 @@
  * ApplicationSet per layer, and the few Applications the root syncs directly (CRD bundles a
  * layer needs before its own ApplicationSet, ArgoCD itself).
  *
- * Ordering (DESIGN decision 3): the root syncs its children in sync waves and waits for each
+ * Ordering (docs/design.md#d3-layers-sync-in-order): the root syncs its children in sync waves and waits for each
  * wave to be Healthy before the next. The health checks in `health.ts` make an Application
  * Healthy only when Synced and Healthy, and an ApplicationSet only when every Application it
  * generated is, so wave N+1 starts only after layer N converged.

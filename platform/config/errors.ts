@@ -106,10 +106,3 @@ export class ConfigError extends EdgeIdpError {
     super(formatProblems(file, problems), EXIT_CODES.config);
   }
 }
-
-/** Generated output broke an invariant (a component declaration is inconsistent, a value key is unknown…). */
-export class ConformanceError extends EdgeIdpError {
-  constructor(readonly problems: readonly string[]) {
-    super(`generated output failed ${problems.length} check(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`, EXIT_CODES.conformance);
-  }
-}

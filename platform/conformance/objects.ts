@@ -1,5 +1,5 @@
 /**
- * "Every emitted object is accepted by the API server" (DESIGN decision 8), checked offline:
+ * "Every emitted object is accepted by the API server" (docs/design.md#d8-values-keys-exist-upstream), checked offline:
  * - custom resources against their upstream CRD's openAPIV3Schema, made strict the way the
  *   API server's strict field validation is: an unknown field is an error;
  * - built-in kinds against the Kubernetes schema shipped by `kubernetes-models` (types,

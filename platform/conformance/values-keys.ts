@@ -1,5 +1,5 @@
 /**
- * "Every key we set exists in the chart" (DESIGN decision 8). Helm silently ignores a key a
+ * "Every key we set exists in the chart" (docs/design.md#d8-values-keys-exist-upstream). Helm silently ignores a key a
  * chart does not read, so a typo or a key from another chart version is a silent bug. Each
  * leaf we set must exist in the chart's default values.yaml, or lie under a free-form map the
  * chart passes through verbatim, or be declared by the chart's values.schema.json.

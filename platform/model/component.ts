@@ -270,7 +270,7 @@ export interface ComponentDeclaration {
    */
   readonly runtimeImages?: readonly string[];
   /**
-   * What the values key check (DESIGN decision 8) must accept beyond the chart's values.yaml,
+   * What the values key check (docs/design.md#d8-values-keys-exist-upstream) must accept beyond the chart's values.yaml,
    * each entry with its reason: `freeForm` maps the chart passes through verbatim (their inner
    * keys are not the chart's), `undeclared` keys the templates read but values.yaml only
    * mentions in a comment (or subchart keys the upstream data lacks). Default: none.

@@ -6,7 +6,7 @@
 import type { NodeRole, NodeSpec } from '../config/schema.js';
 import { CONTROL_PLANE_ROLE_KEY, CONTROL_PLANE_TAINT, type Toleration } from '../model/tiers.js';
 import { parseCpu, parseMemory } from '../model/quantity.js';
-import { compareText } from './order.js';
+import { compareText } from '../model/order.js';
 
 /** A node taint, as `kubectl describe node` shows it. */
 export interface Taint {

@@ -6,7 +6,7 @@
  */
 import { CONTROL_PLANE_ROLE_KEY } from '../model/tiers.js';
 import { compareNodeNames, matchesNodeSelector, toleratesNode, type PlannerNode } from './nodes.js';
-import { compareText } from './order.js';
+import { compareText } from '../model/order.js';
 import type { PlannedPod } from './pods.js';
 
 /** One concrete pod in one placement: a replica, or a DaemonSet's pod for one node. */

@@ -1,5 +1,5 @@
 /**
- * The failure scenarios the platform is sized for (DESIGN decision 6): all nodes up; each
+ * The failure scenarios the platform is sized for (docs/design.md#d6-sized-for-failure-scenarios): all nodes up; each
  * worker down in turn; every worker down, leaving only the control-plane node(s), where the
  * lifeboat tiers must still run.
  */
@@ -15,7 +15,7 @@ export type { Scenario, ScenarioKind, ScenarioOutcome } from './scenario.js';
 export interface CapacityPlan {
   /** Green first, then each Yellow by worker name, then Red. */
   readonly outcomes: readonly ScenarioOutcome[];
-  /** Whether the sizing meets DESIGN decision 6, with the findings behind it. */
+  /** Whether the sizing meets docs/design.md#d6-sized-for-failure-scenarios, with the findings behind it. */
   readonly verdict: Verdict;
 }
 

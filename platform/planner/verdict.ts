@@ -5,7 +5,7 @@
  * blind). Pods of other tiers left out in Red are expected and only shown in the scenario.
  */
 import { TIERS, type TierName } from '../model/tiers.js';
-import { compareText } from './order.js';
+import { compareText } from '../model/order.js';
 import type { Shortfall, UnplacedPod } from './placement.js';
 import type { ScenarioKind, ScenarioOutcome } from './scenario.js';
 
@@ -39,7 +39,7 @@ export interface CapacityFinding {
   readonly worstShortfall: Omit<Shortfall, 'closestNode'> & { readonly closestNodes: readonly string[] };
 }
 
-/** `fails`: the sizing does not meet DESIGN decision 6; `warns`: it does, with Yellow shortfalls. */
+/** `fails`: the sizing does not meet docs/design.md#d6-sized-for-failure-scenarios; `warns`: it does, with Yellow shortfalls. */
 export type VerdictStatus = 'passes' | 'warns' | 'fails';
 
 /** The verdict with every finding behind it. */
@@ -102,7 +102,7 @@ function findingFor(
   };
 }
 
-/** Judges the scenario outcomes against DESIGN decision 6. */
+/** Judges the scenario outcomes against docs/design.md#d6-sized-for-failure-scenarios. */
 export function judgeCapacity(outcomes: readonly ScenarioOutcome[]): Verdict {
   const findings = outcomes.flatMap(({ scenario, placement }) =>
     (['pending', 'preempted'] as const).flatMap((state) =>

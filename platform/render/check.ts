@@ -8,6 +8,8 @@
  */
 import { acceptsDefaultPriorityClass, type GroupKind, type ResolvedPodPart } from '../model/component.js';
 import { CLUSTER_SCOPED_KINDS } from '../model/kinds.js';
+import { isPinnedImage } from '../model/images.js';
+import { compareText } from '../model/order.js';
 import { schedulingFor, type TierName, type Toleration } from '../model/tiers.js';
 import { getPath, isPlainObject, type ValuesPath } from '../model/values.js';
 import type { K8sObject } from './render.js';
@@ -161,19 +163,6 @@ export function findPodTemplates(objects: readonly K8sObject[]): PodTemplate[] {
 }
 
 /**
- * True when an image reference is pinned: it has a digest (`@sha256:…`), or a tag other than
- * `latest`. A registry port (`host:5000/app`) is not a tag.
- */
-export function isPinnedImage(image: string): boolean {
-  const at = image.indexOf('@');
-  if (at >= 0) return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/.test(image.slice(at + 1));
-  const colon = image.indexOf(':', image.lastIndexOf('/') + 1);
-  if (colon < 0) return false;
-  const tag = image.slice(colon + 1);
-  return tag !== '' && tag !== 'latest';
-}
-
-/**
  * Every image the rendered objects run (containers, init and ephemeral containers of every pod
  * template; `spec.image` and container overrides of Prometheus/Alertmanager), sorted by code
  * point and unique, so the inventory diffs cleanly.
@@ -186,7 +175,7 @@ export function collectImages(objects: readonly K8sObject[]): string[] {
       if (typeof container.image === 'string' && container.image) images.add(container.image);
     }
   }
-  return [...images].sort(compareStrings);
+  return [...images].sort(compareText);
 }
 
 /**
@@ -238,7 +227,7 @@ export function checkRendered(
       misses: sorted,
     };
   });
-  workloads.sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.name, b.name));
+  workloads.sort((a, b) => compareText(a.kind, b.kind) || compareText(a.name, b.name));
 
   const otherMisses: CheckMiss[] = [];
   for (const o of objects) {
@@ -250,7 +239,7 @@ export function checkRendered(
   }
 
   const matched = new Set(matches.filter((p): p is ResolvedPodPart => p !== undefined).map((p) => p.name));
-  const unrenderedParts = chartParts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareStrings);
+  const unrenderedParts = chartParts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareText);
   const misses = sortMisses([...workloads.flatMap((w) => w.misses), ...otherMisses]);
   return {
     component: component.componentName,
@@ -572,15 +561,10 @@ function formatToleration(t: Toleration): string {
 function sortMisses(misses: CheckMiss[]): CheckMiss[] {
   return [...misses].sort(
     (a, b) =>
-      compareStrings(a.object, b.object) ||
+      compareText(a.object, b.object) ||
       RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) ||
-      compareStrings(a.container ?? '', b.container ?? ''),
+      compareText(a.container ?? '', b.container ?? ''),
   );
-}
-
-/** Code-point order: locale-independent, so output is the same on every machine. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

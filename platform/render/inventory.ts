@@ -27,6 +27,7 @@ import { parse } from 'yaml';
 import { yamlFile } from '../synth/files.js';
 import { siteDir } from '../synth/paths.js';
 import { isPlainObject, sortKeysDeep } from '../model/values.js';
+import { compareText } from '../model/order.js';
 import { collectImages } from './check.js';
 import type { K8sObject } from './render.js';
 import { helmComponents, type SiteComponent, type SiteRenderInput, type SiteRenderResult } from './site.js';
@@ -99,7 +100,7 @@ export function chartInventory(build: SiteRenderInput): InventoryChart[] {
     const { repoURL, chart, version } = c.source;
     map.set(JSON.stringify([chart, repoURL, version]), { repoURL, chart, version });
   }
-  return [...map.keys()].sort(compareStrings).map((k) => map.get(k)!);
+  return [...map.keys()].sort(compareText).map((k) => map.get(k)!);
 }
 
 /** Every git-directory source the build deploys, unique, sorted by repository, path, revision. */
@@ -110,7 +111,7 @@ export function gitSourceInventory(build: SiteRenderInput): InventoryGitSource[]
     const { repoURL, path, targetRevision: revision } = c.source;
     map.set(JSON.stringify([repoURL, path, revision]), { repoURL, path, revision });
   }
-  return [...map.keys()].sort(compareStrings).map((k) => map.get(k)!);
+  return [...map.keys()].sort(compareText).map((k) => map.get(k)!);
 }
 
 /** JSON with map keys sorted at every level and `undefined` members dropped. */
@@ -142,7 +143,7 @@ export function componentFingerprint(component: SiteComponent, kubernetesVersion
 
 /** One fingerprint over per-component fingerprints, in component-name order. */
 export function combineFingerprints(byComponent: Readonly<Record<string, string>>): string {
-  const names = Object.keys(byComponent).sort(compareStrings);
+  const names = Object.keys(byComponent).sort(compareText);
   return sha256(names.map((n) => `${n}\t${byComponent[n]}\n`).join(''));
 }
 
@@ -170,7 +171,7 @@ export function staleReason(build: SiteRenderInput, renderedFrom: RenderedFrom |
 
   const chartOf = new Map(helmComponents(build).map((c) => [c.componentName, c.source?.type === 'helm' ? chartLabel(c.source) : '?']));
   const problems: string[] = [];
-  for (const name of Object.keys(current).sort(compareStrings)) {
+  for (const name of Object.keys(current).sort(compareText)) {
     const was = renderedFrom.components[name];
     if (!was) problems.push(`${name} (${chartOf.get(name)}) not rendered`);
     else if (was.fingerprint !== current[name]) {
@@ -178,7 +179,7 @@ export function staleReason(build: SiteRenderInput, renderedFrom: RenderedFrom |
       problems.push(`${name} ${was.chart === now ? `(${now}) inputs changed (values, release, namespace or Kubernetes version)` : `${was.chart} -> ${now}`}`);
     }
   }
-  const removed = Object.keys(renderedFrom.components).filter((n) => !(n in current)).sort(compareStrings);
+  const removed = Object.keys(renderedFrom.components).filter((n) => !(n in current)).sort(compareText);
   if (removed.length) problems.push(`no longer deployed: ${removed.join(', ')}`);
   if (problems.length === 0) problems.push('renderedFrom.fingerprint does not match its components (edited by hand?)');
   return `chart images were rendered from other inputs: ${problems.join('; ')}; ${INVENTORY_REFRESH_HINT}`;
@@ -234,7 +235,7 @@ function assemble(build: InventoryInput, renderedFrom: RenderedFrom | undefined,
 }
 
 function makeRenderedFrom(components: Record<string, RenderedComponent>): RenderedFrom | undefined {
-  const names = Object.keys(components).sort(compareStrings);
+  const names = Object.keys(components).sort(compareText);
   if (names.length === 0) return undefined;
   const sorted: Record<string, RenderedComponent> = {};
   for (const n of names) sorted[n] = components[n]!;
@@ -394,13 +395,9 @@ function chartLabel(s: { chart: string; version: string }): string {
 }
 
 function sortedUnique(items: readonly string[]): string[] {
-  return [...new Set(items)].sort(compareStrings);
+  return [...new Set(items)].sort(compareText);
 }
 
 function sortedBy<T>(items: readonly T[], key: (t: T) => string[]): T[] {
-  return [...items].sort((a, b) => compareStrings(JSON.stringify(key(a)), JSON.stringify(key(b))));
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return [...items].sort((a, b) => compareText(JSON.stringify(key(a)), JSON.stringify(key(b))));
 }

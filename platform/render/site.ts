@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import type { ComponentSource } from '../model/component.js';
 import type { LayerId } from '../model/layers.js';
+import { compareText } from '../model/order.js';
 import { objectFileBase, yamlFile } from '../synth/files.js';
 import { renderedDir } from '../synth/paths.js';
 import { checkRendered, type CheckableComponent, type ComponentCheckReport } from './check.js';
@@ -281,7 +282,7 @@ export function renderedManifestFiles(build: SiteRenderInput, results: readonly 
       files.set(path, yamlFile(object));
     }
   }
-  return new Map([...files].sort(([a], [b]) => compareStrings(a, b)));
+  return new Map([...files].sort(([a], [b]) => compareText(a, b)));
 }
 
 /**
@@ -324,8 +325,4 @@ function sum(values: readonly number[]): number {
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -8,6 +8,7 @@ import { ROOT_NAME } from '../argocd/constants.js';
 import { syncOrder, type DeliveredApplication } from '../argocd/ordering.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { LABELS } from '../model/labels.js';
+import { compareText } from '../model/order.js';
 import { formatCpu, formatMemory } from '../model/quantity.js';
 import type { VerdictStatus } from '../planner/index.js';
 import type { SiteBuild } from '../synth/build.js';
@@ -185,7 +186,7 @@ function objectChanges(oldObjects: readonly ParsedObject[], newObjects: readonly
   }
   for (const [id, o] of a) if (!b.has(id)) out.push(ref(o, 'removed'));
   const order: Record<Change, number> = { added: 0, changed: 1, removed: 2 };
-  return out.sort((x, y) => order[x.change] - order[y.change] || x.id.localeCompare(y.id));
+  return out.sort((x, y) => order[x.change] - order[y.change] || compareText(x.id, y.id));
 }
 
 interface AppView {
@@ -423,7 +424,7 @@ export function compareSynth(input: CompareInput): SynthDiff {
     layer,
     components: components
       .filter((c) => c.layer === layer)
-      .sort((x, y) => rank(x) - rank(y) || x.component.localeCompare(y.component)),
+      .sort((x, y) => rank(x) - rank(y) || compareText(x.component, y.component)),
   }));
 
   const otherFiles: FileChange[] = files

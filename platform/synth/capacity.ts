@@ -1,4 +1,4 @@
-/** The capacity plan of a site, and the synth-time verdict (DESIGN decision 6). */
+/** The capacity plan of a site, and the synth-time verdict (docs/design.md#d6-sized-for-failure-scenarios). */
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { nodeFromSpec, planCapacity, podsFromParts, renderCapacityShort, type CapacityPlan } from '../planner/index.js';
 import { findingLine } from '../planner/format.js';

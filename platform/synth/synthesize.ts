@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { readGitDefaults } from '../config/git.js';
 import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
+import { compareText } from '../model/order.js';
 import { buildSite, type SiteBuild } from './build.js';
 import { findDrift, findUntracked, type Drift, type Tracking } from './drift.js';
 import {
@@ -103,7 +104,7 @@ async function withRenderedCharts(build: SiteBuild, previousInventory: string | 
   const results = await renderSite(build, { helm });
   const files = new Map([...build.files, ...renderedManifestFiles(build, results)]);
   files.set(inventoryFile(build.config.site.name), inventoryYaml(buildInventory(build, results, previousInventory)));
-  return { ...build, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+  return { ...build, files: new Map([...files].sort(([a], [b]) => compareText(a, b))) };
 }
 
 

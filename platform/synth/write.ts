@@ -23,6 +23,7 @@ import { renameSync } from 'node:fs';
 import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
+import { compareText } from '../model/order.js';
 import { SYNTH_DIR } from './paths.js';
 import { GENERATED_HEADER } from './files.js';
 
@@ -345,7 +346,7 @@ interface WritePlan {
 async function planWrite(repoRoot: string, files: ReadonlyMap<string, string>): Promise<WritePlan> {
   const existing = await listFiles(repoRoot);
   const onDisk = new Set(existing);
-  const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...files].sort(([a], [b]) => compareText(a, b));
   const changed: string[] = [];
   const same = new Set<string>();
   for (const [path, content] of sorted) {

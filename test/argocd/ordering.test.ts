@@ -1,5 +1,5 @@
 /**
- * DESIGN decision 3: layers come up in order and CRDs before the resources that use them,
+ * docs/design.md#d3-layers-sync-in-order: layers come up in order and CRDs before the resources that use them,
  * provable from synth/ alone. These tests read the committed synth/ root, not the model.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { syncOrder } from '../../platform/argocd/ordering.js';
 import { APPLICATIONSET_HEALTH_LUA, APPLICATION_HEALTH_LUA, healthCustomizationsCm } from '../../platform/argocd/health.js';
-import { ROOT_NAME } from '../../platform/argocd/constants.js';
+import { ROOT_NAME, SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { LAYERS } from '../../platform/model/layers.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { isPlainObject } from '../../platform/model/values.js';
@@ -81,7 +81,7 @@ describe('CRDs before the resources that use them', async () => {
         if (from === component) {
           const ann = (o.metadata.annotations ?? {}) as Record<string, string>;
           expect(Number(ann[ANNOTATIONS.syncWave] ?? 0), `${what}: must sync after its own chart's CRDs`).toBeGreaterThan(0);
-          expect(ann[ANNOTATIONS.syncOptions] ?? '', what).toContain('SkipDryRunOnMissingResource=true');
+          expect(ann[ANNOTATIONS.syncOptions] ?? '', what).toContain(SKIP_DRY_RUN_ON_MISSING_RESOURCE);
         } else {
           expect(waveOfComponent.get(from!)!, `${what}: provider ${from} must sync first`).toBeLessThan(waveOfComponent.get(component)!);
         }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncOrder, waveOf } from '../../platform/argocd/ordering.js';
 import { ROOT_NAME } from '../../platform/argocd/constants.js';
 import { isClusterScoped } from '../../platform/model/kinds.js';
+import { compareText } from '../../platform/model/order.js';
 import { renderSite } from '../../platform/render/site.js';
 import { parseRenderedYaml } from '../../platform/render/render.js';
 import { buildTestSite } from '../helpers/site.js';
@@ -47,7 +48,7 @@ const kindRank = (k: string) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) 
 const isHook = (o: Obj) => !!o.metadata.annotations?.['argocd.argoproj.io/hook'] || !!o.metadata.annotations?.['helm.sh/hook'];
 /** ArgoCD's order: sync wave, hooks after the sync phase, then kind, then name. */
 const argoOrder = (a: Obj, b: Obj) =>
-  waveOf(a) - waveOf(b) || Number(isHook(a)) - Number(isHook(b)) || kindRank(a.kind) - kindRank(b.kind) || a.metadata.name.localeCompare(b.metadata.name);
+  waveOf(a) - waveOf(b) || Number(isHook(a)) - Number(isHook(b)) || kindRank(a.kind) - kindRank(b.kind) || compareText(a.metadata.name, b.metadata.name);
 
 const readObjects = (dir: string): Obj[] =>
   readdirSync(dir)

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { CHECK_NAMES, CHECKS, type CheckName } from '../../policies/checks.js';
 import type { ClusterPolicy } from '../../policies/kyverno.js';
+import { compareText } from '../../platform/model/order.js';
 import { resolveTools } from './harness.js';
 
 export const BUILD_COMMAND = 'bash scripts/test-cluster/build-tools.sh';
@@ -347,7 +348,7 @@ export function countsByPolicy(entries: readonly ReportEntry[]): Map<string, Rec
     c[e.result] += 1;
     out.set(e.policy, c);
   }
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...out].sort(([a], [b]) => compareText(a, b)));
 }
 
 export const formatCounts = (c: Record<ReportResult, number>): string =>

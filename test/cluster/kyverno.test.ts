@@ -28,7 +28,8 @@ import { KYVERNO_APP_VERSION, KYVERNO_CHART } from '../../layers/02-engines/kyve
 import { PLATFORM_POLICY_EXEMPTIONS } from '../../layers/02-engines/platform-policies.js';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
 import { CHECKS } from '../../policies/checks.js';
-import { evaluatePolicies, unpinnedImageReason } from '../../policies/evaluator.js';
+import { unpinnedImageReason } from '../../platform/model/images.js';
+import { evaluatePolicies } from '../../policies/evaluator.js';
 import {
   FIXTURE_NAMESPACES,
   FIXTURE_POLICY_OPTIONS,

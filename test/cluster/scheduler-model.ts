@@ -16,6 +16,7 @@
  */
 import { TIER_LIST, TIERS, schedulingFor, type TierName, type Toleration } from '../../platform/model/tiers.js';
 import { parseCpu, parseMemory } from '../../platform/model/quantity.js';
+import { compareText } from '../../platform/model/order.js';
 import { getPath, isPlainObject } from '../../platform/model/values.js';
 import { upstreamValues } from '../../platform/conformance/upstream.js';
 import type { PlatformComponent, ResolvedPodPart, WorkloadKind } from '../../platform/model/component.js';
@@ -565,7 +566,7 @@ export function compareScenario(opts: {
     if (w.kind === 'StatefulSet') {
       for (const p of live) if (p.ordinal !== undefined && p.ordinal < w.replicas) assigned.set(`${base}#${p.ordinal}`, p);
     } else {
-      const free = [...live].sort((a, b) => a.name.localeCompare(b.name));
+      const free = [...live].sort((a, b) => compareText(a.name, b.name));
       const take = (pred: (p: ObservedPod) => boolean): ObservedPod | undefined => {
         const i = free.findIndex(pred);
         return i === -1 ? undefined : free.splice(i, 1)[0];

@@ -1,5 +1,5 @@
 /**
- * The real kube-scheduler decides Green / Yellow / Red (DESIGN decisions 6 and 9): the
+ * The real kube-scheduler decides Green / Yellow / Red (docs/design.md#d6-sized-for-failure-scenarios, docs/design.md#d9-proven-by-execution): the
  * platform's pods, as the capacity planner sees them, run as real Deployments, StatefulSets and
  * DaemonSets on a real control plane with kwok nodes sized as platform.yaml says; each failure
  * scenario is played on the cluster and the outcome is compared, pod by pod, with the planner's.

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareText } from '../../platform/model/order.js';
 import { REPO_ROOT } from '../helpers/site.js';
 
 const repo = mkdtempSync(join(tmpdir(), 'edge-idp-hostile-'));
@@ -32,7 +33,7 @@ function cli(args: string[], opts: { uid?: number; gid?: number } = {}) {
 function synthHash(): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else hash.update(`${relative(repo, path)}\0`).update(readFileSync(path)).update('\0');

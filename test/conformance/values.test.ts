@@ -1,4 +1,4 @@
-/** DESIGN decision 8: every values key exists in the chart; values files pass the chart's schema. */
+/** docs/design.md#d8-values-keys-exist-upstream: every values key exists in the chart; values files pass the chart's schema. */
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';

@@ -11,8 +11,10 @@ import { unknownValueKeys } from '../../platform/conformance/values-keys.js';
 import { upstreamCrds, upstreamValues, upstreamValuesSchema } from '../../platform/conformance/upstream.js';
 import { projectName } from '../../platform/argocd/applications.js';
 import type { PlatformComponent } from '../../platform/model/component.js';
+import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { isBuiltInApiVersion } from '../../platform/model/kinds.js';
+import { compareText } from '../../platform/model/order.js';
 import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
 import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
 import { CA_ISSUER } from '../../layers/01-services/service-endpoints.js';
@@ -302,10 +304,10 @@ describe('gateway', () => {
       const expected = build.components
         .filter((c) => c.componentName !== 'gateway')
         .flatMap((c) => c.ui.map((u) => ({ namespace: c.targetNamespace, host: `${u.subdomain}.${domain}`, backend: { name: u.service, port: u.port } })))
-        .sort((a, b) => a.host.localeCompare(b.host));
+        .sort((a, b) => compareText(a.host, b.host));
       const routes = uiRouteObjects(build)
         .map((r) => ({ namespace: r.metadata.namespace, host: r.spec.hostnames[0], backend: r.spec.rules[0].backendRefs[0], hosts: r.spec.hostnames.length }))
-        .sort((a, b) => a.host.localeCompare(b.host));
+        .sort((a, b) => compareText(a.host, b.host));
       expect(routes.map(({ hosts, ...r }) => r)).toEqual(expected);
       expect(routes.every((r) => r.hosts === 1)).toBe(true);
     }
@@ -462,7 +464,7 @@ describe('extra resources', () => {
 
   it('mark every custom resource SkipDryRunOnMissingResource', () => {
     for (const { c, o } of all().filter(({ o }) => !isBuiltInApiVersion(o.apiVersion))) {
-      expect((o.metadata as any).annotations?.[ANNOTATIONS.syncOptions], `${c}: ${o.kind}/${o.metadata.name}`).toContain('SkipDryRunOnMissingResource=true');
+      expect((o.metadata as any).annotations?.[ANNOTATIONS.syncOptions], `${c}: ${o.kind}/${o.metadata.name}`).toContain(SKIP_DRY_RUN_ON_MISSING_RESOURCE);
     }
   });
 

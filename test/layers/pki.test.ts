@@ -19,10 +19,12 @@ import { upstreamCrds, upstreamValues, upstreamValuesSchema } from '../../platfo
 import { schemaDeclaresPath, unknownValueKeys } from '../../platform/conformance/values-keys.js';
 import { layerWave, rootApplicationWave } from '../../platform/argocd/root.js';
 import type { PlatformComponent, ResolvedPodPart } from '../../platform/model/component.js';
+import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
 import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
-import { CHARTS_DIR_ENV_VAR, checkRendered, isPinnedImage, renderChart, type K8sObject } from '../../platform/render/index.js';
+import { isPinnedImage } from '../../platform/model/images.js';
+import { CHARTS_DIR_ENV_VAR, checkRendered, renderChart, type K8sObject } from '../../platform/render/index.js';
 import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
 import type { Namespaces } from '../../layers/00-core/namespaces.js';
 import {
@@ -219,7 +221,7 @@ describe('cert-manager', () => {
       expect(wave(ca)).toBeGreaterThan(wave(selfSigned));
       expect(wave(caIssuer)).toBeGreaterThan(wave(ca));
       for (const o of [selfSigned, ca, caIssuer]) {
-        expect(o.metadata.annotations[ANNOTATIONS.syncOptions]).toContain('SkipDryRunOnMissingResource=true');
+        expect(o.metadata.annotations[ANNOTATIONS.syncOptions]).toContain(SKIP_DRY_RUN_ON_MISSING_RESOURCE);
       }
     });
 
@@ -278,7 +280,7 @@ describe('Vault', () => {
     expect(cert.spec.ipAddresses).toEqual(['127.0.0.1']);
     // Before the chart, so the pod never waits for its Secret; cert-manager (root, wave 5) is long up.
     expect(wave(cert)).toBeLessThan(0);
-    expect(cert.metadata.annotations[ANNOTATIONS.syncOptions]).toContain('SkipDryRunOnMissingResource=true');
+    expect(cert.metadata.annotations[ANNOTATIONS.syncOptions]).toContain(SKIP_DRY_RUN_ON_MISSING_RESOURCE);
   });
 
   it('turns the injector off', () => {

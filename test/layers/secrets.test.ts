@@ -16,6 +16,7 @@ import { upstreamCrds, upstreamValues, upstreamValuesSchema } from '../../platfo
 import { schemaDeclaresPath, unknownValueKeys } from '../../platform/conformance/values-keys.js';
 import { layerWave } from '../../platform/argocd/root.js';
 import type { PlatformComponent } from '../../platform/model/component.js';
+import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { getPath, mergeValues } from '../../platform/model/values.js';
 import { CHARTS_DIR_ENV_VAR, checkRendered, renderChart, type K8sObject } from '../../platform/render/index.js';
@@ -142,7 +143,7 @@ describe('External Secrets', () => {
     it('syncs after the chart (its webhook validates it), skipping the dry run for fresh CRDs', () => {
       // The chart's own objects (its webhook) sync at wave 0.
       expect(Number(store.metadata.annotations[ANNOTATIONS.syncWave])).toBeGreaterThan(0);
-      expect(store.metadata.annotations[ANNOTATIONS.syncOptions]).toContain('SkipDryRunOnMissingResource=true');
+      expect(store.metadata.annotations[ANNOTATIONS.syncOptions]).toContain(SKIP_DRY_RUN_ON_MISSING_RESOURCE);
     });
 
     it('is the store and API the layer-03 ExternalSecrets name', () => {

@@ -1,4 +1,4 @@
-/** DESIGN decision 4: a component's tier reaches every pod-bearing part through the chart's real keys. */
+/** docs/design.md#d4-tiers-reach-every-pod: a component's tier reaches every pod-bearing part through the chart's real keys. */
 import { describe, expect, it } from 'vitest';
 import { TIERS, TIER_LIST, TOLERATE_EVERYTHING, PREFER_WORKERS_AFFINITY, schedulingFor, compareTiers } from '../../platform/model/tiers.js';
 import { REQUIRED_NAMESPACE_LABELS, POD_SECURITY_LABELS, LABELS } from '../../platform/model/labels.js';

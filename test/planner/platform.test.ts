@@ -1,4 +1,4 @@
-/** The default platform on the default three-node site meets DESIGN decision 6. */
+/** The default platform on the default three-node site meets docs/design.md#d6-sized-for-failure-scenarios. */
 import { describe, expect, it } from 'vitest';
 import { TIERS } from '../../platform/model/tiers.js';
 import { buildTestSite } from '../helpers/site.js';

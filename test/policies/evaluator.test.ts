@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LABELS } from '../../platform/model/labels.js';
 import { TIERS } from '../../platform/model/tiers.js';
-import { checkAgainstPolicies, evaluatePolicies, formatViolation, unpinnedImageReason } from '../../policies/evaluator.js';
+import { unpinnedImageReason } from '../../platform/model/images.js';
+import { checkAgainstPolicies, evaluatePolicies, formatViolation } from '../../policies/evaluator.js';
 import {
   FIXTURE_NAMESPACES,
   FIXTURE_POLICY_OPTIONS,

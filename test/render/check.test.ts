@@ -6,7 +6,6 @@ import {
   checkRendered,
   collectImages,
   findPodTemplates,
-  isPinnedImage,
 } from '../../platform/render/check.js';
 import type { K8sObject } from '../../platform/render/render.js';
 import { makeComponent } from './helpers.js';
@@ -31,24 +30,6 @@ const workload = (kind: string, name: string, spec: Record<string, unknown>, ns?
   if (kind === 'CronJob') return { apiVersion: 'batch/v1', kind, metadata: meta, spec: { jobTemplate: { spec: { template: { spec } } } } };
   return { apiVersion: 'apps/v1', kind, metadata: meta, spec: { template: { spec } } };
 };
-
-describe('isPinnedImage', () => {
-  it.each([
-    ['quay.io/org/app:v1.2.3', true],
-    ['app:1', true],
-    ['registry:5000/app:2.0', true],
-    ['ghcr.io/org/app@sha256:' + 'a'.repeat(64), true],
-    ['ghcr.io/org/app:1.0@sha256:' + 'b'.repeat(64), true],
-    ['ghcr.io/org/app', false],
-    ['registry:5000/app', false],
-    ['app:latest', false],
-    ['app:', false],
-    ['app@sha256:short', false],
-    ['', false],
-  ])('%s → %s', (image, pinned) => {
-    expect(isPinnedImage(image)).toBe(pinned);
-  });
-});
 
 describe('findPodTemplates', () => {
   it('finds every pod-bearing kind, including CronJob, Pod and the prometheus-operator kinds', () => {
