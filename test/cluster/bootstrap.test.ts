@@ -58,16 +58,26 @@ async function makeGitRepo(): Promise<Record<string, string>> {
 
 /**
  * The CNI stand-in: a node becomes Ready once a Cilium agent pod runs on it and some operator
- * pod runs. Returns a stop function.
+ * pod runs. It also does what a kubelet's status sync does once its node is Ready: a pod the
+ * node lifecycle controller marked NotReady while the node was NotReady (it does so for every
+ * pod it sees bound to a NotReady node) is reported Ready again. kwok sets a pod Ready only once,
+ * so without this a pod bound in that window stayed NotReady for good (seen once on CI: the
+ * second Cilium operator replica, "1 of 2 updated replicas are available" until the timeout).
+ * Returns a stop function.
  */
 function cniStandIn(cluster: TestCluster, namespace: string): () => Promise<void> {
   let stopped = false;
   const ready = new Set<string>();
+  type Pod = {
+    metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+    spec: { nodeName?: string };
+    status: { phase?: string; conditions?: { type: string; status: string }[] };
+  };
   const loop = (async () => {
     while (!stopped) {
       const r = await cluster.kubectl(['get', 'pods', '-n', namespace, '-o', 'json']);
       if (r.code === 0) {
-        const pods = (JSON.parse(r.stdout) as { items: { metadata: { labels?: Record<string, string> }; spec: { nodeName?: string }; status: { phase?: string } }[] }).items;
+        const pods = (JSON.parse(r.stdout) as { items: Pod[] }).items;
         const running = (label: string, value: string) => pods.filter((p) => p.metadata.labels?.[label] === value && p.status.phase === 'Running');
         if (running('io.cilium/app', 'operator').length > 0) {
           for (const agent of running('k8s-app', 'cilium')) {
@@ -77,6 +87,17 @@ function cniStandIn(cluster: TestCluster, namespace: string): () => Promise<void
               await cluster.setNodeReady(node, true);
             }
           }
+        }
+        const markedNotReady = pods.filter(
+          (p) =>
+            !p.metadata.deletionTimestamp &&
+            p.status.phase === 'Running' &&
+            ready.has(p.spec.nodeName ?? '') &&
+            p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'False'),
+        );
+        for (const p of markedNotReady) {
+          const patch = { status: { conditions: ['Ready', 'ContainersReady'].map((type) => ({ type, status: 'True' })) } };
+          await cluster.kubectl(['patch', 'pod', p.metadata.name, '-n', namespace, '--subresource=status', '--type=strategic', '-p', JSON.stringify(patch)]);
         }
       }
       await sleep(500);
@@ -101,6 +122,21 @@ async function renderCilium(charts: string, extraValues?: Record<string, unknown
   const r = await run(helmPath, args);
   if (r.code !== 0) throw new Error(`helm template cilium failed: ${r.stderr}`);
   return r.stdout;
+}
+
+/** What the cluster looked like when a run failed: the pods, the nodes and the events, for the failure message. */
+async function liveState(cluster: TestCluster): Promise<string> {
+  const out: string[] = ['--- live state after the failed run ---'];
+  for (const args of [
+    ['get', 'nodes', '-o', 'wide'],
+    ['get', 'pods', '-A', '-o', 'wide'],
+    ['get', 'pods', '-n', env.CILIUM_NAMESPACE!, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.phase} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'],
+    ['get', 'events', '-A', '--sort-by=.lastTimestamp'],
+  ]) {
+    const r = await cluster.kubectl(args);
+    out.push(`$ kubectl ${args.join(' ')}`, r.stdout.trim(), r.stderr.trim());
+  }
+  return out.join('\n');
 }
 
 const kinds = (manifest: string) =>
@@ -209,7 +245,7 @@ describe('bootstrap.sh on a real control plane', () => {
 
     it('reaches "ArgoCD installed, root Application applied"; a second run changes nothing', async () => {
       const first = await bootstrap();
-      expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
+      expect(first.code, `${first.stdout}\n${first.stderr}\n${first.code === 0 ? '' : await liveState(cluster)}`).toBe(0);
       expect(first.stdout).toContain('ArgoCD installed, root Application applied');
 
       const get = async (args: string[]) => (await cluster.kubectl(['get', ...args], { check: true })).stdout.trim();
