@@ -132,7 +132,10 @@ export class Cilium extends PlatformComponent {
         note: 'Generates the Hubble TLS certificates once at install; same `certgen` keys as the CronJob.',
       },
     ];
+    // The chart's workloads run the image tagged with the chart's version (after any override).
+    const version = props.settings.version ?? CILIUM_CHART.version;
     super(scope, props, {
+      bootstrapRollout: { workloads: ['daemonset/cilium', 'deployment/cilium-operator'], imageTag: `v${version}` },
       namespace: CILIUM_NAMESPACE,
       podSecurity: 'privileged',
       extraNamespaces: [CILIUM_SECRETS_NAMESPACE],

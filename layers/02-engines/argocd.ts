@@ -12,6 +12,7 @@ import {
   type PodPart,
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { HELM_LABELS } from '../../platform/bootstrap/facts.js';
 import { Type } from '@sinclair/typebox';
 import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
 
@@ -198,7 +199,15 @@ export class ArgoCd extends PlatformComponent {
     }
     // A fresh object per key: the model writes each part's settings into its block in place.
     const metrics = () => ({ metrics: { enabled: true, serviceMonitor: { enabled: true } } });
+    // Without the application controller and the repo server ArgoCD syncs nothing.
+    const release = props.definition.name;
     super(scope, props, {
+      releaseName: release,
+      bootstrapRollout: {
+        workloads: [`statefulset/${release}-application-controller`, `deployment/${release}-repo-server`],
+        workloadSelector: `${HELM_LABELS.instance}=${release}`,
+        crds: ['applications', 'applicationsets', 'appprojects'].map((plural) => `${plural}.argoproj.io`),
+      },
       namespace: ARGOCD_NAMESPACE,
       source: ARGOCD_CHART,
       upstreamValues: 'argo-cd',

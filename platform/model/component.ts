@@ -282,6 +282,24 @@ export interface ComponentDeclaration {
    * from something other than its source. Default: none.
    */
   readonly bootstrap?: BootstrapFacts;
+  /**
+   * For a chart bootstrap installs itself before ArgoCD exists (Cilium, ArgoCD): what tells it
+   * the release is up. Written into `bootstrap.env`; the chart's own names, stated once with the
+   * component. Default: none.
+   */
+  readonly bootstrapRollout?: BootstrapRollout;
+}
+
+/** What bootstrap waits for after installing a component's chart itself. */
+export interface BootstrapRollout {
+  /** `kind/name` of the workloads that must be rolled out; the first one's image shows which release runs. */
+  readonly workloads: readonly string[];
+  /** Image tag the chart's workloads run at the resolved chart version. Default: not checked. */
+  readonly imageTag?: string;
+  /** Label selector of every Deployment and StatefulSet of the release. Default: none. */
+  readonly workloadSelector?: string;
+  /** CRDs (`plural.group`) the chart installs that must be established. Default: none. */
+  readonly crds?: readonly string[];
 }
 
 /**
@@ -373,6 +391,7 @@ export class PlatformComponent extends Chart {
   readonly valuesAllowances: { readonly freeForm: readonly ValuesAllowance[]; readonly undeclared: readonly ValuesAllowance[] };
   private readonly resolvedParts: ResolvedPodPart[] = [];
   readonly bootstrap: BootstrapFacts | undefined;
+  readonly bootstrapRollout: BootstrapRollout | undefined;
   private readonly baseValues: Record<string, unknown>;
   protected readonly context: PlatformContext;
   private aggregated = false;
@@ -411,6 +430,7 @@ export class PlatformComponent extends Chart {
     this.valuesAllowances = { freeForm: decl.valuesAllowances?.freeForm ?? [], undeclared: decl.valuesAllowances?.undeclared ?? [] };
     this.baseValues = decl.values ?? {};
     this.bootstrap = decl.bootstrap;
+    this.bootstrapRollout = decl.bootstrapRollout;
     this.addParts(decl.parts ?? []);
   }
 

@@ -11,7 +11,6 @@ import { platformApiVersions } from '../argocd/capabilities.js';
 import { LAYERS } from '../model/layers.js';
 import { ARGOCD_FIELD_MANAGER, ARGOCD_NAMESPACE, ROOT_NAME } from '../argocd/constants.js';
 import { projectName } from '../argocd/applications.js';
-import { ARGOCD_FACTS, CILIUM_FACTS } from '../bootstrap/facts.js';
 import { bootstrapDir, resourcesDir, rootDir, valuesFile } from './paths.js';
 import { GENERATED_HEADER, objectFileBase } from './files.js';
 
@@ -66,17 +65,17 @@ export function bootstrapManifest(c: PlatformComponent): { url: string; version:
   return { url: facts.manifestUrl.replaceAll('{version}', version), version, versionAnnotation: facts.versionAnnotation };
 }
 
-/** Chart facts bootstrap needs beyond the chart itself (platform/bootstrap/facts.ts). */
+/** What bootstrap waits for after installing Cilium and ArgoCD: each component's `bootstrapRollout`. */
 function workloadVars(cilium: PlatformComponent | undefined, argocd: PlatformComponent | undefined): [string, string][] {
   const vars: [string, string][] = [];
-  if (cilium?.source?.type === 'helm') {
-    vars.push(['CILIUM_WORKLOADS', CILIUM_FACTS.workloads.join(' ')], ['CILIUM_IMAGE_TAG', CILIUM_FACTS.imageTag(cilium.source.version)]);
-  }
-  if (argocd) {
+  const c = cilium?.bootstrapRollout;
+  if (c) vars.push(['CILIUM_WORKLOADS', c.workloads.join(' ')], ['CILIUM_IMAGE_TAG', c.imageTag ?? '']);
+  const a = argocd?.bootstrapRollout;
+  if (a) {
     vars.push(
-      ['ARGOCD_WORKLOAD_SELECTOR', ARGOCD_FACTS.workloadSelector(argocd.releaseName)],
-      ['ARGOCD_CORE_WORKLOADS', ARGOCD_FACTS.coreWorkloads(argocd.releaseName).join(' ')],
-      ['ARGOCD_CRDS', ARGOCD_FACTS.crds.join(' ')],
+      ['ARGOCD_WORKLOAD_SELECTOR', a.workloadSelector ?? ''],
+      ['ARGOCD_CORE_WORKLOADS', a.workloads.join(' ')],
+      ['ARGOCD_CRDS', (a.crds ?? []).join(' ')],
     );
   }
   return vars;

@@ -56,6 +56,24 @@ describe('bootstrap.env', () => {
     expect(readBootstrapEnv(content, 'bootstrap.env').gatewayApi).toMatchObject({ version: 'v1.7.0' });
   });
 
+  it('follows a cilium version override: the chart version and the image tag bootstrap waits for', async () => {
+    const build = await buildTestSite((cfg) => {
+      cfg.components = { ...(cfg.components ?? {}), cilium: { ...(cfg.components?.cilium ?? {}), version: '1.20.3' } };
+    });
+    const { content } = bootstrapEnv(build.config, build.components);
+    expect(content).toContain("CILIUM_VERSION='1.20.3'\n");
+    expect(content).toContain("CILIUM_IMAGE_TAG='v1.20.3'\n");
+  });
+
+  it('takes the charts bootstrap waits for from their components (stated once, with the chart)', async () => {
+    const build = await buildTestSite();
+    const env = readBootstrapEnv(bootstrapEnv(build.config, build.components).content, 'bootstrap.env');
+    const byName = (n: string) => build.components.find((c) => c.componentName === n)!;
+    expect(env.argocd.coreWorkloads).toEqual(byName('argocd').bootstrapRollout!.workloads);
+    for (const w of byName('argocd').bootstrapRollout!.workloads) expect(w).toContain(byName('argocd').releaseName);
+    expect(byName('cilium').bootstrapRollout!.workloads.length).toBeGreaterThan(0);
+  });
+
   it('refuses a bootstrap manifest URL that would not follow a version override', async () => {
     const build = await buildTestSite();
     const gw = build.components.find((c) => c.componentName === 'gateway-api')!;
