@@ -11,7 +11,13 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
-import { CA_ISSUER, CERT_MANAGER_NAMESPACE, SELF_SIGNED_ISSUER } from './service-endpoints.js';
+
+/** cert-manager's namespace (the CA's key lives there). */
+export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+/** Self-signed bootstrap issuer: signs only the CA certificate. */
+export const SELF_SIGNED_ISSUER = 'edge-idp-selfsigned';
+/** The site CA issuer: signs every platform certificate (Vault TLS, the wildcard certificate). */
+export const CA_ISSUER = 'edge-idp-ca';
 
 /** The chart cert-manager comes from (CRDs included: `crds.enabled`). */
 export const CERT_MANAGER_CHART: ChartSource = {

@@ -8,7 +8,7 @@ import {
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
-import { LOGGING_NAMESPACE, LOKI_SERVICE } from './service-endpoints.js';
+import { LOGGING_NAMESPACE, LOKI_SERVICE } from './loki.js';
 
 /** Fluent Bit's chart at an exact version (app: Fluent Bit 5.1.1). */
 export const FLUENT_BIT_CHART: ChartSource = {

@@ -11,7 +11,11 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { Type } from '@sinclair/typebox';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
-import { LOGGING_NAMESPACE, LOKI_SERVICE } from './service-endpoints.js';
+
+/** Namespace of the log store (Fluent Bit runs there too). */
+export const LOGGING_NAMESPACE = 'logging';
+/** Loki single binary (gateway disabled): push and query on one service. */
+export const LOKI_SERVICE = { name: 'loki', namespace: LOGGING_NAMESPACE, port: 3100 } as const;
 
 /**
  * Loki's open-source chart, which moved to the grafana-community repository (grafana/loki's

@@ -17,7 +17,12 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { formatMemory, parseMemory } from '../../platform/model/quantity.js';
 import type { ConfigProblem } from '../../platform/config/errors.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
-import { MONITORING_NAMESPACE, PROMETHEUS_SERVICE } from './service-endpoints.js';
+
+/** Namespace of the monitoring stack; other components' ServiceMonitors and dashboards refer to it. */
+export const MONITORING_NAMESPACE = 'monitoring';
+/** Prometheus query endpoint (kube-prometheus-stack with `fullnameOverride`, see its component). */
+export const PROMETHEUS_SERVICE = { name: 'prometheus-stack-prometheus', namespace: MONITORING_NAMESPACE, port: 9090 } as const;
+export const ALERTMANAGER_SERVICE = { name: 'prometheus-stack-alertmanager', namespace: MONITORING_NAMESPACE, port: 9093 } as const;
 
 /** kube-prometheus-stack at an exact version (app: prometheus-operator v0.93.1). */
 export const PROMETHEUS_STACK_CHART: ChartSource = {
@@ -29,7 +34,7 @@ export const PROMETHEUS_STACK_CHART: ChartSource = {
 
 /**
  * The chart's `fullnameOverride`: object names become `prometheus-stack-<part>`, which is what
- * `PROMETHEUS_SERVICE` and `ALERTMANAGER_SERVICE` in `service-endpoints.ts` name.
+ * `PROMETHEUS_SERVICE` and `ALERTMANAGER_SERVICE` above name.
  */
 export const PROMETHEUS_STACK_FULLNAME = 'prometheus-stack';
 

@@ -33,15 +33,20 @@ import {
 } from '../../platform/model/component.js';
 import { schedulingFor } from '../../platform/model/tiers.js';
 import { CA_ISSUER_REF, CERT_MANAGER_API, certManagerObjectAnnotations } from './cert-manager.js';
-import { serviceUrl, VAULT_NAMESPACE, VAULT_SERVICE } from './service-endpoints.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { posix } from 'node:path';
 import type { GeneratedCredential, VaultKubernetesRole } from '../../platform/model/credentials.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { serviceUrl } from '../../platform/model/services.js';
 import { compareText } from '../../platform/model/order.js';
 import { Type } from '@sinclair/typebox';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
+
+/** Vault's namespace. */
+export const VAULT_NAMESPACE = 'vault';
+/** Vault API (TLS from the site CA). */
+export const VAULT_SERVICE = { name: 'vault', namespace: VAULT_NAMESPACE, port: 8200 } as const;
 
 const { basename, dirname } = posix;
 

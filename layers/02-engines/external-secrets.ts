@@ -12,7 +12,8 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { SITE_CA } from '../01-services/cert-manager.js';
-import { serviceUrl, VAULT_SERVICE } from '../01-services/service-endpoints.js';
+import { VAULT_SERVICE } from '../01-services/vault.js';
+import { serviceUrl } from '../../platform/model/services.js';
 import { VAULT_KUBERNETES_AUTH_PATH, VAULT_KV_MOUNT, type VaultKubernetesRole } from '../01-services/vault.js';
 
 /** The chart External Secrets comes from. 2.x serves only `external-secrets.io/v1`. */

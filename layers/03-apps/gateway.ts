@@ -5,7 +5,7 @@ import { PlatformComponent, type PlatformComponentProps, type PlatformSite } fro
 import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { compareText } from '../../platform/model/order.js';
-import { CA_ISSUER } from '../01-services/service-endpoints.js';
+import { CA_ISSUER } from '../01-services/cert-manager.js';
 import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';

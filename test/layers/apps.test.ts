@@ -17,7 +17,7 @@ import { isBuiltInApiVersion } from '../../platform/model/kinds.js';
 import { compareText } from '../../platform/model/order.js';
 import { getPath, isPlainObject, mergeValues } from '../../platform/model/values.js';
 import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
-import { CA_ISSUER } from '../../layers/01-services/service-endpoints.js';
+import { CA_ISSUER } from '../../layers/01-services/cert-manager.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { appsValuesKeyOptions } from '../../layers/03-apps/conformance.js';
 import { VAULT_CLUSTER_SECRET_STORE } from '../../layers/03-apps/app-credentials.js';

@@ -29,13 +29,8 @@ import {
   PROMETHEUS_STACK_FREE_FORM_PATHS,
   PROMETHEUS_STACK_FULLNAME,
 } from '../../layers/01-services/prometheus-stack.js';
-import {
-  ALERTMANAGER_SERVICE,
-  LOGGING_NAMESPACE,
-  LOKI_SERVICE,
-  MONITORING_NAMESPACE,
-  PROMETHEUS_SERVICE,
-} from '../../layers/01-services/service-endpoints.js';
+import { ALERTMANAGER_SERVICE, MONITORING_NAMESPACE, PROMETHEUS_SERVICE } from '../../layers/01-services/prometheus-stack.js';
+import { LOGGING_NAMESPACE, LOKI_SERVICE } from '../../layers/01-services/loki.js';
 import { buildTestSite, upstreamForTests } from '../helpers/site.js';
 import { EXACT_VERSION, pinProblems, referenceChart, upstreamSources } from '../helpers/upstream-sources.js';
 import { describeWithHelm } from '../render/helpers.js';
@@ -226,7 +221,7 @@ describe('kube-prometheus-stack values', () => {
   const stack = component(site, 'prometheus-stack');
   const v = stack.values;
 
-  it('names its Services as service-endpoints.ts says', () => {
+  it('names its Services as its component file says', () => {
     expect(v.fullnameOverride).toBe(PROMETHEUS_STACK_FULLNAME);
     expect(PROMETHEUS_SERVICE).toMatchObject({ name: `${PROMETHEUS_STACK_FULLNAME}-prometheus`, namespace: MONITORING_NAMESPACE, port: 9090 });
     expect(ALERTMANAGER_SERVICE).toMatchObject({ name: `${PROMETHEUS_STACK_FULLNAME}-alertmanager`, namespace: MONITORING_NAMESPACE, port: 9093 });
@@ -332,7 +327,7 @@ describe('Loki values', () => {
     expect(cv.singleBinary.persistence.size).toBe('25Gi');
   });
 
-  it('is the Service service-endpoints.ts names, with a ServiceMonitor', () => {
+  it('is the Service its component file names, with a ServiceMonitor', () => {
     // With no fullnameOverride the chart names its Service after the release.
     expect(loki.releaseName).toBe(LOKI_SERVICE.name);
     expect(v.fullnameOverride).toBeUndefined();

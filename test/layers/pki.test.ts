@@ -33,13 +33,8 @@ import {
   SITE_CA,
 } from '../../layers/01-services/cert-manager.js';
 import { certManager } from '../../layers/01-services/cert-manager.js';
-import {
-  CA_ISSUER,
-  CERT_MANAGER_NAMESPACE,
-  SELF_SIGNED_ISSUER,
-  VAULT_NAMESPACE,
-  VAULT_SERVICE,
-} from '../../layers/01-services/service-endpoints.js';
+import { CA_ISSUER, CERT_MANAGER_NAMESPACE, SELF_SIGNED_ISSUER } from '../../layers/01-services/cert-manager.js';
+import { VAULT_NAMESPACE, VAULT_SERVICE } from '../../layers/01-services/vault.js';
 import {
   VAULT_CHART,
   VAULT_LIVENESS_SCRIPT,

@@ -23,7 +23,8 @@ import { CHARTS_DIR_ENV_VAR, checkRendered, renderChart, type K8sObject } from '
 import type { SiteBuild } from '../../platform/synth/build.js';
 import type { Namespaces } from '../../layers/00-core/namespaces.js';
 import { SITE_CA } from '../../layers/01-services/cert-manager.js';
-import { serviceUrl, VAULT_SERVICE } from '../../layers/01-services/service-endpoints.js';
+import { serviceUrl } from '../../platform/model/services.js';
+import { VAULT_SERVICE } from '../../layers/01-services/vault.js';
 import { VAULT_KUBERNETES_AUTH_PATH, VAULT_KV_MOUNT } from '../../layers/01-services/vault.js';
 import {
   EXTERNAL_SECRETS_API,
