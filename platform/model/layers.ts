@@ -16,7 +16,7 @@ export const LAYERS: readonly Layer[] = [
   { id: '00-core', shortName: 'core', description: 'Network and cluster basics: Cilium, Gateway API CRDs, namespaces.' },
   { id: '01-services', shortName: 'services', description: 'Platform services: PKI, secrets, metrics, logs.' },
   { id: '02-engines', shortName: 'engines', description: 'Engines: GitOps, policy, secret sync, workflows.' },
-  { id: '03-apps', shortName: 'apps', description: 'User-facing apps: dashboards, reports, routes, tenant apps.' },
+  { id: '03-apps', shortName: 'apps', description: 'User-facing apps: dashboards, the site gateway and its routes, the optional portal.' },
 ];
 
 export function layerIndex(id: LayerId): number {
