@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: cold synth timing. Each run is a new process, exactly as a user runs it;
+ * `npm run bench`: cold synth timing, and the start-up of one `edge-idp bootstrap` call (bootstrap.sh
+ * makes several per run, and the bats suite hundreds). Each run is a new process, exactly as a user runs it;
  * the medians are over RUNS runs after one warm-up run (which builds the CLI bundle if the
  * sources changed). Peak memory is the synth process's VmHWM. Not a timed test: it prints.
  */
@@ -37,12 +38,13 @@ function time(label: string, cmd: string, args: string[]): void {
     if (synthLine) rss.push(Number(synthLine.split('\t')[0]) / 1024);
   }
   console.log(
-    `${label.padEnd(34)} median ${median(walls).toFixed(0).padStart(5)} ms  (min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)})` +
+    `${label.padEnd(40)} median ${median(walls).toFixed(0).padStart(5)} ms  (min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)})` +
       `  peak RSS ${median(rss).toFixed(0)} MiB`,
   );
 }
 
-console.log(`edge-idp synth benchmark: ${RUNS} cold runs each, ${cpus().length} CPUs, node ${process.version}`);
+console.log(`edge-idp benchmark: ${RUNS} cold runs each, ${cpus().length} CPUs, node ${process.version}`);
 time('npm run synth', 'npm', ['run', '-s', 'synth']);
 time('node bin/edge-idp.mjs synth', process.execPath, ['bin/edge-idp.mjs', 'synth']);
+time('node bin/edge-idp.mjs bootstrap plan', process.execPath, ['bin/edge-idp.mjs', 'bootstrap', 'plan', '--env', 'synth/edge-01/bootstrap/bootstrap.env']);
 rmSync(probeDir, { recursive: true, force: true });

@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 // Launcher for the `edge-idp` CLI. The CLI is TypeScript; running it through a TypeScript
 // loader or a full `tsc` build costs more than the synth itself, so the launcher bundles the
-// sources with esbuild into dist/edge-idp.mjs (about 50 ms) whenever a source file is newer
-// than the bundle, then runs the bundle. Type checking is `npm run typecheck` (part of `npm test`).
-import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
+// sources with esbuild into dist/ (about 50 ms) whenever a source file is newer than a bundle,
+// then runs the bundle. Two bundles, built together: dist/edge-idp.mjs (every command) and
+// dist/edge-idp-bootstrap.mjs (`edge-idp bootstrap …` alone, which bootstrap.sh calls several
+// times per run: it loads no cdk8s and no catalog, so it starts several times faster).
+// Type checking is `npm run typecheck` (part of `npm test`).
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const bundle = join(root, 'dist', 'edge-idp.mjs');
+const dist = join(root, 'dist');
 const SOURCE_DIRS = ['platform', 'layers', 'policies'];
+/** Bundle name (dist/NAME.mjs) → its entry point. */
+const BUNDLES = {
+  'edge-idp': join(root, 'platform', 'cli', 'main.ts'),
+  'edge-idp-bootstrap': join(root, 'platform', 'cli', 'bootstrap-main.ts'),
+};
+const bundlePath = (name) => join(dist, `${name}.mjs`);
 
 function newestSourceMtime() {
   let newest = statSync(join(root, 'package.json')).mtimeMs;
@@ -24,7 +33,20 @@ function newestSourceMtime() {
   return newest;
 }
 
-if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSourceMtime()) {
+/** The oldest bundle's mtime; 0 when one is missing. */
+function oldestBundleMtime() {
+  let oldest = Infinity;
+  for (const name of Object.keys(BUNDLES)) {
+    try {
+      oldest = Math.min(oldest, statSync(bundlePath(name)).mtimeMs);
+    } catch {
+      return 0;
+    }
+  }
+  return oldest;
+}
+
+if (oldestBundleMtime() < newestSourceMtime()) {
   let esbuild;
   try {
     esbuild = await import('esbuild');
@@ -32,19 +54,25 @@ if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSourceMtime()) {
     process.stderr.write('edge-idp: the CLI bundle is missing or stale and esbuild is not installed: run `npm ci`\n');
     process.exit(6);
   }
-  // Build beside the bundle and rename, so a concurrent run never imports a half-written file.
-  const staging = `${bundle}.${process.pid}.tmp`;
-  await esbuild.build({
-    entryPoints: [join(root, 'platform', 'cli', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: staging,
-    logLevel: 'error',
-  });
-  renameSync(staging, bundle);
+  // Build both beside the bundles and rename, so a concurrent run never imports a half-written file.
+  const staging = join(dist, `.build.${process.pid}.tmp`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    await esbuild.build({
+      entryPoints: Object.entries(BUNDLES).map(([out, entry]) => ({ in: entry, out })),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outdir: staging,
+      outExtension: { '.js': '.mjs' },
+      logLevel: 'error',
+    });
+    for (const name of Object.keys(BUNDLES)) renameSync(join(staging, `${name}.mjs`), bundlePath(name));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
-await import(pathToFileURL(bundle).href);
+await import(pathToFileURL(bundlePath(process.argv[2] === 'bootstrap' ? 'edge-idp-bootstrap' : 'edge-idp')).href);

@@ -6,7 +6,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import {
   argocdState,
   basicsState,
@@ -74,6 +73,8 @@ async function liveRead(io: CommandIO, dir: string, name: string): Promise<LiveR
 /** The kind and name of each object in the PriorityClass and namespace files bootstrap applies. */
 async function expectedBasics(io: CommandIO, root: string, env: BootstrapEnv): Promise<ExpectedObject[]> {
   const out: ExpectedObject[] = [];
+  // Loaded here, not at start-up: only status and plan --state read these files (yaml is ~40 ms).
+  const { parseAllDocuments } = await import('yaml');
   for (const file of [...env.priorityClasses, ...env.bootstrapNamespaces]) {
     const text = await readText(io, resolve(io.cwd, root, file), `${env.file}: PRIORITY_CLASSES or BOOTSTRAP_NAMESPACES`);
     for (const doc of parseAllDocuments(text)) {
@@ -224,7 +225,8 @@ function subcommands(): Record<string, Command> {
 let cached: Record<string, Command> | undefined;
 const subs = () => (cached ??= subcommands());
 
-function bootstrapUsage(): string {
+/** `edge-idp bootstrap --help`: every subcommand and bootstrap.sh's exit codes. */
+export function bootstrapUsage(): string {
   const entries = Object.entries(subs());
   const width = Math.max(...entries.map(([n]) => n.length));
   return [

@@ -2,73 +2,10 @@
 /**
  * The `edge-idp` command: a thin shell over the library. It parses arguments, calls one
  * library function, prints its result and maps errors to exit codes. Nothing else.
+ * (`edge-idp bootstrap …` runs from bootstrap-main.ts instead: see bin/edge-idp.mjs.)
  */
-import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
-import { commandUsage, commands, usage, type CommandIO } from './commands.js';
+import { commandUsage, commands, usage } from './commands.js';
+import { runCli } from './run.js';
 import { CATALOG } from '../../layers/catalog.js';
 
-/**
- * SIGINT/SIGTERM: a command that writes synth/ (`interruptible`) gets an aborted signal and
- * stops cleanly (synth/ as it was, or the swap completed); any other command, or a second
- * signal, exits at once (a killed write is finished or undone by the next synth).
- */
-const interrupt = new AbortController();
-let interruptible = false;
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.on(sig, () => {
-    if (!interruptible || interrupt.signal.aborted) process.exit(code);
-    interrupt.abort();
-  });
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const io: CommandIO = {
-    out: (s) => process.stdout.write(`${s}
-`),
-    err: (s) => process.stderr.write(`${s}
-`),
-    cwd: process.cwd(),
-    signal: interrupt.signal,
-    catalog: CATALOG,
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
-  };
-  if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) {
-    io.out(commandUsage(rest[0]));
-    return EXIT_CODES.ok;
-  }
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    io.out(usage());
-    return name ? EXIT_CODES.ok : EXIT_CODES.usage;
-  }
-  const command = commands[name];
-  if (!command) {
-    io.err(`edge-idp: unknown command '${name}'\n\n${usage()}`);
-    return EXIT_CODES.usage;
-  }
-  interruptible = command.interruptible === true;
-  try {
-    return await command.run(rest, io);
-  } catch (e) {
-    if (e instanceof EdgeIdpError) {
-      io.err(`edge-idp ${name}: ${e.message}`);
-      return e.exitCode;
-    }
-    io.err(`edge-idp ${name}: internal error (please report): ${(e as Error).stack ?? String(e)}`);
-    return EXIT_CODES.internal;
-  }
-}
-
-// A reader that stops early (`edge-idp plan | head`) is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-}
-
-process.exitCode = await main(process.argv.slice(2));
+await runCli({ commands, usage, commandUsage, catalog: CATALOG });
