@@ -12,6 +12,7 @@ import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-ope
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { CA_ISSUER, CERT_MANAGER_NAMESPACE, SELF_SIGNED_ISSUER } from './service-endpoints.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** The chart cert-manager comes from (CRDs included: `crds.enabled`). */
 export const CERT_MANAGER_CHART: ChartSource = {
@@ -140,6 +141,8 @@ export class CertManager extends PlatformComponent {
       // The namespace holds CA's private key (the Secret cert-manager issued).
       holdsState: true,
       source: CERT_MANAGER_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('Service', 'ServiceAccount', 'apps/Deployment', 'batch/Job', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'cert-manager',
       parts,
       delivery: { kind: 'root' },

@@ -12,6 +12,7 @@ import { Type } from '@sinclair/typebox';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
 import { LOGGING_NAMESPACE, LOKI_SERVICE } from './service-endpoints.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /**
  * Loki's open-source chart, which moved to the grafana-community repository (grafana/loki's
@@ -102,6 +103,8 @@ export class Loki extends PlatformComponent {
       // The namespace holds Loki's volume (the logs).
       holdsState: true,
       source: LOKI_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/StatefulSet', 'monitoring.coreos.com/ServiceMonitor'),
       upstreamValues: 'loki',
       valuesAllowances: { freeForm: LOKI_FREE_FORM_PATHS },
       // The release name is the Service name: LOKI_SERVICE.

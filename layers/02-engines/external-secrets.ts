@@ -14,6 +14,7 @@ import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constant
 import { SITE_CA } from '../01-services/cert-manager.js';
 import { serviceUrl, VAULT_SERVICE } from '../01-services/service-endpoints.js';
 import { VAULT_KUBERNETES_AUTH_PATH, VAULT_KV_MOUNT, type VaultKubernetesRole } from '../01-services/vault.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** The chart External Secrets comes from. 2.x serves only `external-secrets.io/v1`. */
 export const EXTERNAL_SECRETS_CHART: ChartSource = {
@@ -120,6 +121,8 @@ export class ExternalSecrets extends PlatformComponent {
     super(scope, props, {
       namespace: EXTERNAL_SECRETS_NAMESPACE,
       source: EXTERNAL_SECRETS_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('Secret', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'external-secrets',
       parts,
       sync: { serverSideApply: true },
