@@ -416,7 +416,7 @@ export class PlatformComponent extends Chart {
     this.destinations = [...(decl.extraDestinations ?? [])];
     this.dashboardsNamespace = decl.dashboardsNamespace;
     this.clusterScopedKinds = decl.clusterScopedKinds ?? [];
-    this.namespacedKinds = resolveNamespacedKinds(id, decl.namespacedKinds, this.source);
+    this.namespacedKinds = resolveNamespacedKinds(decl.namespacedKinds, this.source);
     this.ui = decl.ui ?? [];
     this.providesApis = decl.providesApis ?? [];
     this.providesApiGroups = [...new Set(this.providesApis.map((a) => a.split('/')[0]!))].sort();
@@ -497,16 +497,14 @@ export class PlatformComponent extends Chart {
 }
 
 /**
- * The namespaced kinds of a component's chart: its declaration, else the record of its chart at
- * that version ({@link CHART_NAMESPACED_KINDS}). A Helm component with neither stays `undefined`
+ * The namespaced kinds of a component's chart: its declaration, else the record of its chart
+ * ({@link CHART_NAMESPACED_KINDS}). A Helm component with neither stays `undefined`
  * and synth refuses it (`describeDelivery`): its AppProject could not allow-list what it deploys.
  */
-function resolveNamespacedKinds(id: string, declared: readonly GroupKind[] | undefined, source: ComponentSource | undefined): readonly GroupKind[] | undefined {
+function resolveNamespacedKinds(declared: readonly GroupKind[] | undefined, source: ComponentSource | undefined): readonly GroupKind[] | undefined {
   if (declared) return declared;
   if (source?.type !== 'helm') return undefined;
-  // `undefined` for a chart with neither: synth refuses it when it builds the AppProjects.
-  void id;
-  return CHART_NAMESPACED_KINDS[`${source.chart}@${source.version}`];
+  return CHART_NAMESPACED_KINDS[source.chart];
 }
 
 /** Applies `components.<name>.version` from the config to the component's chart (or git tag). */
