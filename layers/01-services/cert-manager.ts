@@ -11,6 +11,7 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** cert-manager's namespace (the CA's key lives there). */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
@@ -146,6 +147,8 @@ export class CertManager extends PlatformComponent {
       // The namespace holds CA's private key (the Secret cert-manager issued).
       holdsState: true,
       source: CERT_MANAGER_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('Service', 'ServiceAccount', 'apps/Deployment', 'batch/Job', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'cert-manager',
       parts,
       delivery: { kind: 'root' },

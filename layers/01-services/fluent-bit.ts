@@ -9,6 +9,7 @@ import {
 import { defineComponent } from '../../platform/model/definition.js';
 import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
 import { LOGGING_NAMESPACE, LOKI_SERVICE } from './loki.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** Fluent Bit's chart at an exact version (app: Fluent Bit 5.1.1). */
 export const FLUENT_BIT_CHART: ChartSource = {
@@ -120,6 +121,8 @@ export class FluentBit extends PlatformComponent {
       namespace: LOGGING_NAMESPACE,
       podSecurity: 'privileged',
       source: FLUENT_BIT_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/DaemonSet', 'monitoring.coreos.com/ServiceMonitor'),
       upstreamValues: 'fluent-bit',
       parts,
       clusterScopedKinds: [

@@ -11,6 +11,7 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { Type } from '@sinclair/typebox';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** Namespace of the log store (Fluent Bit runs there too). */
 export const LOGGING_NAMESPACE = 'logging';
@@ -106,6 +107,8 @@ export class Loki extends PlatformComponent {
       // The namespace holds Loki's volume (the logs).
       holdsState: true,
       source: LOKI_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/StatefulSet', 'monitoring.coreos.com/ServiceMonitor'),
       upstreamValues: 'loki',
       valuesAllowances: { freeForm: LOKI_FREE_FORM_PATHS },
       // The release name is the Service name: LOKI_SERVICE.

@@ -17,6 +17,7 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { formatMemory, parseMemory } from '../../platform/model/quantity.js';
 import type { ConfigProblem } from '../../platform/config/errors.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** Namespace of the monitoring stack; other components' ServiceMonitors and dashboards refer to it. */
 export const MONITORING_NAMESPACE = 'monitoring';
@@ -239,6 +240,8 @@ export class PrometheusStack extends PlatformComponent {
       // node-exporter uses hostNetwork, hostPID and hostPath mounts of / , /proc and /sys.
       podSecurity: 'privileged',
       source: PROMETHEUS_STACK_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'apps/DaemonSet', 'apps/Deployment', 'batch/Job', 'monitoring.coreos.com/Alertmanager', 'monitoring.coreos.com/Prometheus', 'monitoring.coreos.com/PrometheusRule', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       // The operator injects the config reloader into Prometheus and Alertmanager pods.
       runtimeImages: [`quay.io/prometheus-operator/prometheus-config-reloader:${PROMETHEUS_OPERATOR_VERSION}`],
       upstreamValues: 'kube-prometheus-stack',

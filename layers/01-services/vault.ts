@@ -42,6 +42,7 @@ import { compareText } from '../../platform/model/order.js';
 import { Type } from '@sinclair/typebox';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** Vault's namespace. */
 export const VAULT_NAMESPACE = 'vault';
@@ -241,6 +242,8 @@ export class Vault extends PlatformComponent {
       // The namespace holds Vault's storage and its unseal Secret.
       holdsState: true,
       source: VAULT_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/StatefulSet', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'vault',
       releaseName: VAULT_SERVICE.name,
       parts,

@@ -11,6 +11,7 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { Type } from '@sinclair/typebox';
 import { StringEnum } from '../../platform/config/schema.js';
 import { TIERS } from '../../platform/model/tiers.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** The chart Argo Workflows comes from. */
 export const ARGO_WORKFLOWS_CHART: ChartSource = {
@@ -113,6 +114,8 @@ export class ArgoWorkflows extends PlatformComponent {
     super(scope, props, {
       namespace: ARGO_WORKFLOWS_NAMESPACE,
       source: ARGO_WORKFLOWS_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       // The executor (init/wait containers of every workflow pod) is named only in the controller's config.
       runtimeImages: [`quay.io/argoproj/argoexec:${ARGO_WORKFLOWS_APP_VERSION}`],
       upstreamValues: 'argo-workflows',

@@ -15,6 +15,7 @@ import { SITE_CA } from '../01-services/cert-manager.js';
 import { VAULT_SERVICE } from '../01-services/vault.js';
 import { serviceUrl } from '../../platform/model/services.js';
 import { VAULT_KUBERNETES_AUTH_PATH, VAULT_KV_MOUNT, type VaultKubernetesRole } from '../01-services/vault.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** The chart External Secrets comes from. 2.x serves only `external-secrets.io/v1`. */
 export const EXTERNAL_SECRETS_CHART: ChartSource = {
@@ -121,6 +122,8 @@ export class ExternalSecrets extends PlatformComponent {
     super(scope, props, {
       namespace: EXTERNAL_SECRETS_NAMESPACE,
       source: EXTERNAL_SECRETS_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('Secret', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'external-secrets',
       parts,
       sync: { serverSideApply: true },

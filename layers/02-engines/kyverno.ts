@@ -15,6 +15,7 @@ import { LABELS } from '../../platform/model/labels.js';
 import { KYVERNO_FAILURE_POLICY } from '../../policies/kyverno.js';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
 import { TIER_LIST, TIERS, type TierName } from '../../platform/model/tiers.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** The chart Kyverno comes from. */
 export const KYVERNO_CHART: ChartSource = {
@@ -182,6 +183,8 @@ export class Kyverno extends PlatformComponent {
     super(scope, props, {
       namespace: KYVERNO_NAMESPACE,
       source: KYVERNO_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'kyverno',
       parts,
       sync: { serverSideApply: true },

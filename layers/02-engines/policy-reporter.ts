@@ -9,6 +9,7 @@ import {
   type PodPart,
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 export const POLICY_REPORTER_CHART: ChartSource = {
   type: 'helm',
@@ -90,6 +91,8 @@ export class PolicyReporter extends PlatformComponent {
     super(scope, props, {
       namespace: POLICY_REPORTER_NAMESPACE,
       source: POLICY_REPORTER_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'policy-reporter',
       parts,
       clusterScopedKinds: POLICY_REPORTER_CLUSTER_KINDS,

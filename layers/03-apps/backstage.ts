@@ -10,6 +10,7 @@ import {
 import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 export const BACKSTAGE_CHART: ChartSource = {
   type: 'helm',
@@ -103,6 +104,8 @@ export class Backstage extends PlatformComponent {
       // The namespace holds the PostgreSQL volume (the catalog).
       holdsState: true,
       source: BACKSTAGE_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'apps/Deployment', 'apps/StatefulSet'),
       upstreamValues: 'backstage',
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.backstage, undeclared: APPS_DECLARED_KEYS.backstage },
       parts,

@@ -15,6 +15,7 @@ import { KubeRole, KubeRoleBinding } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** The standalone Grafana chart (grafana-community, where the OSS Grafana charts moved). */
 export const GRAFANA_CHART: ChartSource = {
@@ -101,6 +102,8 @@ export class Grafana extends PlatformComponent {
     super(scope, props, {
       namespace: GRAFANA_NAMESPACE,
       source: GRAFANA_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'grafana',
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.grafana, undeclared: APPS_DECLARED_KEYS.grafana },
       parts,

@@ -10,6 +10,7 @@ import {
 import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 export const SONARQUBE_CHART: ChartSource = {
   type: 'helm',
@@ -87,6 +88,8 @@ export class SonarQube extends PlatformComponent {
       // The namespace holds SonarQube's database volume.
       holdsState: true,
       source: SONARQUBE_CHART,
+      // What the chart renders (checked against helm template by `edge-idp render`).
+      namespacedKinds: groupKinds('ConfigMap', 'Secret', 'Service', 'apps/StatefulSet'),
       upstreamValues: 'sonarqube',
       valuesAllowances: { undeclared: APPS_DECLARED_KEYS.sonarqube },
       parts,

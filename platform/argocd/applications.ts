@@ -7,7 +7,8 @@ import type { PlatformConfig } from '../config/schema.js';
 import type { PlatformComponent } from '../model/component.js';
 import { layerById, type LayerId } from '../model/layers.js';
 import { PLATFORM_NAME } from '../model/labels.js';
-import { renderedDir, resourcesDir, valuesFile } from '../synth/paths.js';
+import { renderedDir, resourcesDir, routesDir, valuesFile } from '../synth/paths.js';
+import { ROUTES_PROJECT } from './constants.js';
 
 /** Shared by every Application: heal drift, retry forever with backoff, pick up new commits on retry. */
 export const SHARED_SYNC_POLICY = {
@@ -29,6 +30,8 @@ export interface ApplicationElement {
   readonly name: string;
   readonly namespace: string;
   readonly layer: LayerId;
+  /** The AppProject: its layer's, or the routes project for a routes Application. */
+  readonly project: string;
   readonly sources: readonly Record<string, unknown>[];
   readonly syncOptions: readonly string[];
   readonly prune: boolean;
@@ -85,10 +88,30 @@ export function applicationElement(
     name: component.componentName,
     namespace: component.targetNamespace,
     layer: component.layer,
+    project: projectName(component.layer),
     sources,
     syncOptions,
     prune: component.sync.prune,
     cascadeDelete: component.sync.prune,
     ignoreDifferences,
+  };
+}
+
+/**
+ * The Application of a component's HTTPRoutes into other components' namespaces
+ * (`<component>-routes`, in the routes project): the routes directory, synced like the
+ * component's own resources.
+ */
+export function routesElement(component: PlatformComponent, config: PlatformConfig): ApplicationElement {
+  return {
+    name: `${component.componentName}-routes`,
+    namespace: component.targetNamespace,
+    layer: component.layer,
+    project: ROUTES_PROJECT,
+    sources: [{ repoURL: config.git.repoURL, targetRevision: config.git.revision, path: routesDir(config.site.name, component.layer, component.componentName) }],
+    syncOptions: ['PruneLast=true'],
+    prune: component.sync.prune,
+    cascadeDelete: component.sync.prune,
+    ignoreDifferences: [],
   };
 }

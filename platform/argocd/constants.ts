@@ -23,6 +23,12 @@ export const SKIP_DRY_RUN_ON_MISSING_RESOURCE = 'SkipDryRunOnMissingResource=tru
 /** The sync-options annotation of such a custom resource (spread it into its annotations). */
 export const CR_SYNC_OPTIONS = { [ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISSING_RESOURCE } as const;
 
+/**
+ * The project of the routes Applications: HTTPRoutes into other components' namespaces, and
+ * nothing else (`platform/argocd/root.ts`).
+ */
+export const ROUTES_PROJECT = 'edge-idp-routes';
+
 /** Name of the root Application and its AppProject. */
 export const ROOT_NAME = 'edge-idp-root';
 

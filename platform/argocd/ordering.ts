@@ -50,7 +50,7 @@ export function syncOrder(rootObjects: readonly RootObject[], rootName: string):
       applications.push({ name: o.metadata.name, namespace: spec.destination.namespace, wave: waveOf(o), via: 'root', project: spec.project, sources: spec.sources });
     } else if (o.kind === 'ApplicationSet') {
       const spec = o.spec as {
-        generators: { list?: { elements: { name: string; namespace: string; sources: Record<string, unknown>[] }[] } }[];
+        generators: { list?: { elements: { name: string; namespace: string; project?: string; sources: Record<string, unknown>[] }[] } }[];
         template: { spec: { project: string } };
       };
       const elements = spec.generators.flatMap((g) => g.list?.elements ?? []);
@@ -61,7 +61,9 @@ export function syncOrder(rootObjects: readonly RootObject[], rootName: string):
         generated: elements.map((e) => e.name),
       });
       for (const e of elements) {
-        applications.push({ name: e.name, namespace: e.namespace, wave: waveOf(o), via: o.metadata.name, project: spec.template.spec.project, sources: e.sources });
+        // A templated project (`{{ .project }}`) is the element's own.
+        const project = spec.template.spec.project === '{{ .project }}' && e.project !== undefined ? e.project : spec.template.spec.project;
+        applications.push({ name: e.name, namespace: e.namespace, wave: waveOf(o), via: o.metadata.name, project, sources: e.sources });
       }
     } else {
       basics.push({ kind: o.kind, name: o.metadata.name, wave: waveOf(o) });

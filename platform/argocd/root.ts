@@ -13,12 +13,13 @@ import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/schema.js';
 import type { GroupKind, PlatformComponent } from '../model/component.js';
 import { apiGroup, isClusterScoped } from '../model/kinds.js';
+import { compareText } from '../model/order.js';
 import { ANNOTATIONS, LABELS, PLATFORM_NAME } from '../model/labels.js';
 import { LAYERS, layerIndex, type LayerId } from '../model/layers.js';
 import { mergeValues } from '../model/values.js';
 import { rootDir } from '../synth/paths.js';
-import { applicationElement, projectName, SHARED_SYNC_POLICY, type ApplicationElement } from './applications.js';
-import { ARGOCD_NAMESPACE, IN_CLUSTER, RESOURCES_FINALIZER, ROOT_NAME } from './constants.js';
+import { applicationElement, projectName, routesElement, SHARED_SYNC_POLICY, type ApplicationElement } from './applications.js';
+import { ARGOCD_NAMESPACE, IN_CLUSTER, RESOURCES_FINALIZER, ROOT_NAME, ROUTES_PROJECT } from './constants.js';
 
 const ARGO_API = 'argoproj.io/v1alpha1';
 
@@ -41,33 +42,84 @@ export function rootApplicationWave(component: PlatformComponent): number {
 export interface ComponentDelivery {
   readonly component: PlatformComponent;
   readonly element: ApplicationElement;
+  /** Cluster-scoped kinds of the component's own extra resources (routes excluded). */
   readonly resourceKinds: readonly GroupKind[];
-  /** Namespaces the component's own extra resources are written into (e.g. routes beside their backends). */
+  /** Namespaced kinds of the component's own extra resources (routes excluded). */
+  readonly resourceNamespacedKinds: readonly GroupKind[];
+  /** Namespaces the component's own extra resources are written into (routes excluded). */
   readonly resourceNamespaces: readonly string[];
+  /**
+   * The component's HTTPRoutes into namespaces it does not own (the gateway's routes beside
+   * their backends), delivered as their own Application in the routes project, which may create
+   * nothing but HTTPRoutes: see {@link ROUTES_PROJECT}. `undefined` when it has none.
+   */
+  readonly routes?: { readonly element: ApplicationElement; readonly namespaces: readonly string[] };
 }
 
-export function describeDelivery(
-  component: PlatformComponent,
-  config: PlatformConfig,
-  objects: readonly { apiVersion: string; kind: string; metadata: { namespace?: string } }[],
-): ComponentDelivery {
-  const resourceKinds = objects
-    .filter((o) => isClusterScoped(o.kind))
-    .map((o) => ({ group: apiGroup(o.apiVersion), kind: o.kind }));
-  const resourceNamespaces = [...new Set(objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])))];
+/** The Gateway API kind that alone may cross into other components' namespaces. */
+export const ROUTE_KIND: GroupKind = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' };
+
+interface DeliveredObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly namespace?: string };
+}
+
+/**
+ * Is this object an HTTPRoute into a namespace the component does not own (its target, extra
+ * namespaces and declared extra destinations)? Such objects go to the routes Application.
+ */
+export function isCrossNamespaceRoute(component: PlatformComponent, o: DeliveredObject): boolean {
+  const ns = o.metadata.namespace;
+  if (!ns || o.kind !== ROUTE_KIND.kind || apiGroup(o.apiVersion) !== ROUTE_KIND.group) return false;
+  return ![component.targetNamespace, ...component.extraNamespaces, ...component.extraDestinations].includes(ns);
+}
+
+export function describeDelivery(component: PlatformComponent, config: PlatformConfig, objects: readonly DeliveredObject[]): ComponentDelivery {
+  if (component.isHelm && component.namespacedKinds === undefined) {
+    const s = component.source as { chart: string; version: string };
+    throw new Error(
+      `component '${component.componentName}': chart ${s.chart}@${s.version} declares no namespacedKinds, so its AppProject cannot ` +
+        `allow-list what it deploys; list the namespaced kinds 'helm template' renders (see 'edge-idp render') in its declaration`,
+    );
+  }
+  const routes = objects.filter((o) => isCrossNamespaceRoute(component, o));
+  const own = objects.filter((o) => !routes.includes(o));
+  const kindsOf = (list: readonly DeliveredObject[]) => list.map((o) => ({ group: apiGroup(o.apiVersion), kind: o.kind }));
+  const routeNamespaces = [...new Set(routes.map((o) => o.metadata.namespace!))].sort(compareText);
   return {
     component,
-    element: applicationElement(component, config, { hasResources: objects.length > 0 }),
-    resourceKinds,
-    resourceNamespaces,
+    element: applicationElement(component, config, { hasResources: own.length > 0 }),
+    resourceKinds: kindsOf(own.filter((o) => isClusterScoped(o.kind))),
+    resourceNamespacedKinds: kindsOf(own.filter((o) => !isClusterScoped(o.kind))),
+    resourceNamespaces: [...new Set(own.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])))],
+    ...(routes.length ? { routes: { element: routesElement(component, config), namespaces: routeNamespaces } } : {}),
   };
 }
 
 function uniqueSorted<T>(items: readonly T[], key: (t: T) => string): T[] {
   const map = new Map<string, T>();
   for (const i of items) map.set(key(i), i);
-  return [...map.keys()].sort().map((k) => map.get(k)!);
+  return [...map.keys()].sort(compareText).map((k) => map.get(k)!);
 }
+
+const groupKindKey = (gk: GroupKind): string => `${gk.group}/${gk.kind}`;
+
+/**
+ * A project's `namespaceResourceWhitelist`, always present: ArgoCD reads an absent (nil) list
+ * as "every namespaced kind" and a present empty one as "none" (`IsGroupKindPermitted` in
+ * argo-cd pkg/apis/application/v1alpha1/app_project_types.go:
+ * `namespaceWhitelist == nil || len(namespaceWhitelist) != 0 && isResourceInList(...)`), so a
+ * layer that deploys only cluster-scoped objects gets `[]`. Destinations are checked per
+ * object's namespace by the sync's permission validator (controller/sync.go), and a project's
+ * kind lists apply to all of its destinations alike: there is no per-destination kind rule.
+ */
+function namespacedWhitelist(kinds: readonly GroupKind[]): GroupKind[] {
+  return uniqueSorted(kinds, groupKindKey);
+}
+
+/** The kinds the root itself syncs into argocd: the projects, the ApplicationSets and its own Applications. */
+const ROOT_NAMESPACED_KINDS: readonly GroupKind[] = ['AppProject', 'Application', 'ApplicationSet'].map((kind) => ({ group: 'argoproj.io', kind }));
 
 function waveAnnotation(wave: number): Record<string, string> {
   return { [ANNOTATIONS.syncWave]: String(wave) };
@@ -102,6 +154,7 @@ export class RootChart extends Chart {
         sourceRepos: [config.git.repoURL],
         destinations: [{ server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE }],
         clusterResourceWhitelist: [{ group: 'scheduling.k8s.io', kind: 'PriorityClass' }],
+        namespaceResourceWhitelist: namespacedWhitelist(ROOT_NAMESPACED_KINDS),
       },
     });
 
@@ -114,8 +167,12 @@ export class RootChart extends Chart {
       ].sort();
       const clusterKinds = uniqueSorted(
         members.flatMap((d) => [...d.component.clusterScopedKinds, ...d.resourceKinds]),
-        (gk) => `${gk.group}/${gk.kind}`,
+        groupKindKey,
       );
+      // What the layer's Applications deploy, no more: each chart's declared namespaced kinds
+      // (checked against helm template by the rendered check) and the kinds of the components'
+      // own extra resources (routes into other namespaces go through the routes project).
+      const namespacedKinds = members.flatMap((d) => [...(d.component.namespacedKinds ?? []), ...d.resourceNamespacedKinds]);
       // In rendered mode ArgoCD never contacts a chart repository: only git sources are listed.
       const sourceRepos = [
         ...new Set([
@@ -137,6 +194,28 @@ export class RootChart extends Chart {
           sourceRepos,
           destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
           clusterResourceWhitelist: clusterKinds,
+          namespaceResourceWhitelist: namespacedWhitelist(namespacedKinds),
+        },
+      });
+    }
+
+    // ArgoCD cannot scope kinds per destination (a project's whitelists apply to all of its
+    // destinations), so the routes into other components' namespaces get a project of their
+    // own: every route namespace, HTTPRoutes only, nothing cluster-scoped.
+    const routed = deliveries.filter((d) => d.routes);
+    if (routed.length) {
+      new ApiObject(this, 'project-routes', {
+        apiVersion: ARGO_API,
+        kind: 'AppProject',
+        metadata: { name: ROUTES_PROJECT, namespace: ARGOCD_NAMESPACE, labels: commonLabels(), annotations: waveAnnotation(BASICS_WAVE) },
+        spec: {
+          description: 'HTTPRoutes the gateway places beside their backends in other components\' namespaces: HTTPRoutes only.',
+          sourceRepos: [config.git.repoURL],
+          destinations: [...new Set(routed.flatMap((d) => [d.routes!.element.namespace, ...d.routes!.namespaces]))]
+            .sort(compareText)
+            .map((namespace) => ({ server: IN_CLUSTER, namespace })),
+          clusterResourceWhitelist: [],
+          namespaceResourceWhitelist: namespacedWhitelist([ROUTE_KIND]),
         },
       });
     }
@@ -165,16 +244,21 @@ export class RootChart extends Chart {
     });
 
     for (const d of deliveries.filter((x) => x.component.delivery.kind === 'root')) {
-      new ApiObject(this, `application-${d.element.name}`, rootOwnedApplication(d.element, rootApplicationWave(d.component)));
+      for (const e of elementsOf(d)) new ApiObject(this, `application-${e.name}`, rootOwnedApplication(e, rootApplicationWave(d.component)));
     }
 
     for (const layer of LAYERS) {
       const elements = deliveries
         .filter((d) => d.component.layer === layer.id && d.component.delivery.kind === 'applicationset')
-        .map((d) => d.element);
+        .flatMap(elementsOf);
       new ApiObject(this, `applicationset-${layer.id}`, layerApplicationSet(layer.id, elements));
     }
   }
+}
+
+/** A component's Applications: its own, then its routes' when it has cross-namespace routes. */
+function elementsOf(d: ComponentDelivery): ApplicationElement[] {
+  return d.routes ? [d.element, d.routes.element] : [d.element];
 }
 
 /** An Application owned by the root, equivalent to what the ApplicationSet template makes of an element. */
@@ -190,7 +274,7 @@ function rootOwnedApplication(e: ApplicationElement, wave: number) {
       ...(e.cascadeDelete ? { finalizers: [RESOURCES_FINALIZER] } : {}),
     },
     spec: {
-      project: projectName(e.layer),
+      project: e.project,
       destination: { server: IN_CLUSTER, namespace: e.namespace },
       sources: e.sources,
       syncPolicy: mergeValues(SHARED_SYNC_POLICY as unknown as Record<string, unknown>, {
@@ -251,7 +335,10 @@ function layerApplicationSet(layer: LayerId, elements: readonly ApplicationEleme
           labels: { ...commonLabels(layer), [LABELS.component]: '{{ .name }}' },
         },
         spec: {
-          project: name,
+          // Per element: the layer's project, or the routes project for a routes Application.
+          // The elements are ours, written to git by synth (not from an SCM or PR generator),
+          // so a templated project grants nothing a commit could not grant anyway.
+          project: '{{ .project }}',
           destination: { server: IN_CLUSTER, namespace: '{{ .namespace }}' },
           syncPolicy: SHARED_SYNC_POLICY,
         },

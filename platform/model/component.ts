@@ -14,6 +14,7 @@ import { getPath, mergeValues, setPath, type ValuesPath } from './values.js';
 import type { ComponentSettings, PlatformConfig } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
 import type { GeneratedCredential, VaultKubernetesRole } from './credentials.js';
+import { CHART_NAMESPACED_KINDS } from './chart-kinds.js';
 
 /** A Helm chart at an exact version. */
 export interface ChartSource {
@@ -233,6 +234,16 @@ export interface ComponentDeclaration {
    * of the component's own extra resources are added automatically). Default: none.
    */
   readonly clusterScopedKinds?: readonly GroupKind[];
+  /**
+   * Namespaced kinds the chart renders (with the generated values), allow-listed in the layer's
+   * AppProject `namespaceResourceWhitelist` (the kinds of the component's own extra resources
+   * are added automatically). Synth cannot render a chart, so this is declared; the rendered
+   * check (`edge-idp render`, `platform/render/check.ts`) fails when the real `helm template`
+   * output holds a namespaced kind not listed here, or when a listed kind is not rendered.
+   * Required for a Helm component (unless {@link CHART_NAMESPACED_KINDS} records its chart);
+   * a git source of CRD bundles renders none. Default: none.
+   */
+  readonly namespacedKinds?: readonly GroupKind[];
   /** Web UIs to route from the gateway (layer 03 makes one HTTPRoute each). Default: none. */
   readonly ui?: readonly UiEndpoint[];
   /**
@@ -379,6 +390,11 @@ export class PlatformComponent extends Chart {
   private readonly destinations: string[];
   readonly dashboardsNamespace: string | undefined;
   readonly clusterScopedKinds: readonly GroupKind[];
+  /**
+   * Namespaced kinds the chart renders (see {@link ComponentDeclaration.namespacedKinds});
+   * `undefined` for a component without a chart that declares none (nothing to render).
+   */
+  readonly namespacedKinds: readonly GroupKind[] | undefined;
   readonly ui: readonly UiEndpoint[];
   readonly providesApis: readonly string[];
   /** The API groups of {@link providesApis}, sorted. */
@@ -419,6 +435,7 @@ export class PlatformComponent extends Chart {
     this.destinations = [...(decl.extraDestinations ?? [])];
     this.dashboardsNamespace = decl.dashboardsNamespace;
     this.clusterScopedKinds = decl.clusterScopedKinds ?? [];
+    this.namespacedKinds = resolveNamespacedKinds(decl.namespacedKinds, this.source);
     this.ui = decl.ui ?? [];
     this.providesApis = decl.providesApis ?? [];
     this.providesApiGroups = [...new Set(this.providesApis.map((a) => a.split('/')[0]!))].sort();
@@ -497,6 +514,17 @@ export class PlatformComponent extends Chart {
   get isHelm(): boolean {
     return this.source?.type === 'helm';
   }
+}
+
+/**
+ * The namespaced kinds of a component's chart: its declaration, else the record of its chart
+ * ({@link CHART_NAMESPACED_KINDS}). A Helm component with neither stays `undefined`
+ * and synth refuses it (`describeDelivery`): its AppProject could not allow-list what it deploys.
+ */
+function resolveNamespacedKinds(declared: readonly GroupKind[] | undefined, source: ComponentSource | undefined): readonly GroupKind[] | undefined {
+  if (declared) return declared;
+  if (source?.type !== 'helm') return undefined;
+  return CHART_NAMESPACED_KINDS[source.chart];
 }
 
 /** Applies `components.<name>.version` from the config to the component's chart (or git tag). */

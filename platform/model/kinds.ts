@@ -73,3 +73,14 @@ export function apiGroup(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
+
+/**
+ * Group/kind pairs from `Kind` (core group) or `group/Kind` shorthands, for declarations such
+ * as a component's `namespacedKinds`: `groupKinds('ConfigMap', 'apps/Deployment')`.
+ */
+export function groupKinds(...refs: readonly string[]): { readonly group: string; readonly kind: string }[] {
+  return refs.map((ref) => {
+    const slash = ref.lastIndexOf('/');
+    return slash < 0 ? { group: '', kind: ref } : { group: ref.slice(0, slash), kind: ref.slice(slash + 1) };
+  });
+}

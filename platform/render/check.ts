@@ -7,7 +7,7 @@
  * Pure functions over parsed objects: no I/O, deterministic output (sorted, no timestamps).
  */
 import { acceptsDefaultPriorityClass, type GroupKind, type ResolvedPodPart } from '../model/component.js';
-import { CLUSTER_SCOPED_KINDS } from '../model/kinds.js';
+import { apiGroup, CLUSTER_SCOPED_KINDS } from '../model/kinds.js';
 import { isPinnedImage } from '../model/images.js';
 import { compareText } from '../model/order.js';
 import { schedulingFor, type TierName, type Toleration } from '../model/tiers.js';
@@ -39,9 +39,9 @@ export interface PodTemplate {
 }
 
 /** What a miss is about. */
-export type CheckRule = 'undeclared' | 'namespace' | 'priorityClassName' | 'tolerations' | 'resources' | 'image';
+export type CheckRule = 'undeclared' | 'kind' | 'namespace' | 'priorityClassName' | 'tolerations' | 'resources' | 'image';
 
-const RULE_ORDER: readonly CheckRule[] = ['undeclared', 'namespace', 'priorityClassName', 'tolerations', 'resources', 'image'];
+const RULE_ORDER: readonly CheckRule[] = ['undeclared', 'kind', 'namespace', 'priorityClassName', 'tolerations', 'resources', 'image'];
 
 /** One thing wrong with one rendered object. */
 export interface CheckMiss {
@@ -110,6 +110,13 @@ export interface CheckableComponent {
   readonly values?: Readonly<Record<string, unknown>>;
   /** Cluster-scoped kinds the chart creates beyond the platform's list (`model/kinds.ts`). */
   readonly clusterScopedKinds?: readonly GroupKind[];
+  /**
+   * The namespaced kinds the component declares its chart renders (its AppProject's
+   * `namespaceResourceWhitelist`). When given, a rendered namespaced object of another kind is
+   * a `kind` miss (ArgoCD would refuse to sync it), and so is a declared kind the chart does
+   * not render (the project would allow more than the chart needs). Default: not checked.
+   */
+  readonly namespacedKinds?: readonly GroupKind[];
   /** Helm release name: `<release>-<part>` names a part's workload exactly. Default: unknown. */
   readonly releaseName?: string;
   /** Other namespaces the component legitimately writes into (its extra and destination namespaces). Default: none. */
@@ -237,6 +244,8 @@ export function checkRendered(
       otherMisses.push(namespaceMiss(component, `${o.kind}/${o.metadata?.name ?? '<unnamed>'}`, ns, null));
     }
   }
+
+  if (component.namespacedKinds) otherMisses.push(...kindMisses(component, component.namespacedKinds, objects, clusterScoped));
 
   const matched = new Set(matches.filter((p): p is ResolvedPodPart => p !== undefined).map((p) => p.name));
   const unrenderedParts = chartParts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareText);
@@ -505,6 +514,45 @@ function withFix(ctx: MissContext, f: FixSpec): CheckMiss {
     message: `${f.what}; fix: ${fix}`,
   };
   return f.container !== undefined ? { ...miss, container: f.container } : miss;
+}
+
+/** `kind` misses: rendered namespaced kinds not declared, and declared kinds not rendered. */
+function kindMisses(component: CheckableComponent, declared: readonly GroupKind[], objects: readonly K8sObject[], clusterScoped: ReadonlySet<string>): CheckMiss[] {
+  const key = (gk: GroupKind): string => (gk.group ? `${gk.group}/${gk.kind}` : gk.kind);
+  const allowed = new Set(declared.map(key));
+  const rendered = new Set<string>();
+  const misses: CheckMiss[] = [];
+  for (const o of objects) {
+    if (clusterScoped.has(o.kind)) continue;
+    const gk = key({ group: apiGroup(o.apiVersion ?? ''), kind: o.kind });
+    rendered.add(gk);
+    if (allowed.has(gk)) continue;
+    const ref = `${o.kind}/${o.metadata?.name ?? '<unnamed>'}`;
+    misses.push({
+      object: ref,
+      rule: 'kind',
+      part: null,
+      fixKey: null,
+      fixPath: null,
+      message:
+        `${ref}: namespaced kind '${gk}' is not in component '${component.componentName}''s namespacedKinds, so its AppProject ` +
+        `would refuse to sync it; fix: add '${gk}' to namespacedKinds in its declaration (or turn the object off in its values)`,
+    });
+  }
+  for (const gk of [...allowed].sort(compareText)) {
+    if (rendered.has(gk)) continue;
+    misses.push({
+      object: `<namespacedKinds ${gk}>`,
+      rule: 'kind',
+      part: null,
+      fixKey: null,
+      fixPath: null,
+      message:
+        `namespacedKinds of component '${component.componentName}' lists '${gk}', but the chart renders no such object; ` +
+        `fix: remove it, so the AppProject allows no more than the chart deploys`,
+    });
+  }
+  return misses;
 }
 
 function namespaceMiss(component: CheckableComponent, ref: string, actual: string, part: string | null): CheckMiss {

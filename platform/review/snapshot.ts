@@ -112,7 +112,7 @@ export function readSnapshot(files: ReadonlyMap<string, string>): Snapshot {
       const c = componentOf(rest[1]!, rest[2]!);
       c.valuesPath = path;
       c.values = parseYaml(path, text, problems)[0] ?? {};
-    } else if (rest[0] === 'layers' && rest.length === 5 && rest[3] === 'resources' && /\.ya?ml$/.test(rest[4]!)) {
+    } else if (rest[0] === 'layers' && rest.length === 5 && (rest[3] === 'resources' || rest[3] === 'routes') && /\.ya?ml$/.test(rest[4]!)) {
       componentOf(rest[1]!, rest[2]!).objects.push(...parseObjects(path, text, problems));
     } else {
       otherFiles.push(path);

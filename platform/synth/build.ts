@@ -6,13 +6,13 @@ import { App } from 'cdk8s';
 import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { healthCustomizationsCm } from '../argocd/health.js';
-import { describeDelivery, RootChart } from '../argocd/root.js';
+import { describeDelivery, isCrossNamespaceRoute, RootChart } from '../argocd/root.js';
 import { addPriorityClasses } from '../argocd/priority-classes.js';
 import { planSite } from './capacity.js';
 import { siteReadme } from './readme.js';
 import { inventoryFile, inventoryYaml, mergeWithPrevious } from '../render/inventory.js';
 import { requestsByComponent } from './summary.js';
-import { SYNTH_DIR, argocdDataDir, resourcesDir, rootDir, valuesFile } from './paths.js';
+import { SYNTH_DIR, argocdDataDir, resourcesDir, rootDir, routesDir, valuesFile } from './paths.js';
 import { bootstrapEnv } from './bootstrap-env.js';
 import { objectFileBase, yamlFile } from './files.js';
 import type { KubeObject, SiteBuild } from './site-build.js';
@@ -80,7 +80,9 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
   for (const c of components) {
     if (c.isHelm) files.set(valuesFile(site, c.layer, c.componentName), yamlFile(c.values));
     const objects = resources.get(c.componentName)!;
-    objectFiles(resourcesDir(site, c.layer, c.componentName), objects, files);
+    // Cross-namespace HTTPRoutes go to their own directory, read by the routes Application.
+    objectFiles(resourcesDir(site, c.layer, c.componentName), objects.filter((o) => !isCrossNamespaceRoute(c, o)), files);
+    objectFiles(routesDir(site, c.layer, c.componentName), objects.filter((o) => isCrossNamespaceRoute(c, o)), files);
   }
   const rootObjects = root.toJson() as KubeObject[];
   objectFiles(rootDir(site), rootObjects, files);

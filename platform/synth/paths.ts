@@ -29,6 +29,14 @@ export function resourcesDir(site: string, layer: LayerId, component: string): s
   return `${componentDir(site, layer, component)}/resources`;
 }
 
+/**
+ * A component's HTTPRoutes into other components' namespaces, read by its routes Application
+ * (project `edge-idp-routes`, HTTPRoutes only) rather than by its own.
+ */
+export function routesDir(site: string, layer: LayerId, component: string): string {
+  return `${componentDir(site, layer, component)}/routes`;
+}
+
 /** Files bootstrap reads (it runs before ArgoCD exists). */
 export function bootstrapDir(site: string): string {
   return `${siteDir(site)}/bootstrap`;

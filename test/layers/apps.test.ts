@@ -2,6 +2,7 @@
  * Layer 03-apps: Grafana, Policy Reporter, the gateway and its routes, optional SonarQube and
  * Backstage. Built in memory from the committed platform.yaml, patched per test.
  */
+import { ROUTES_PROJECT } from '../../platform/argocd/constants.js';
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -364,10 +365,16 @@ describe('gateway', () => {
   // Known gap, reported: root.ts computes a project's destinations from its components'
   // namespaces, so the layer-03 project does not (yet) allow the backend namespaces the routes
   // live in. This flips to a failure once root.ts adds them: then make it a plain `it`.
-  it('the layer-03 AppProject allows every namespace the gateway writes to', () => {
-    const allowed = new Set((appProject(full).spec.destinations as { namespace: string }[]).map((d) => d.namespace));
-    const written = [...new Set(objectsOf(full, 'gateway').map((o) => o.metadata.namespace!))];
-    expect(written.filter((n) => !allowed.has(n))).toEqual([]);
+  it('every namespace the gateway writes to is allowed: its own by the layer-03 AppProject, the others by the HTTPRoute-only routes project', () => {
+    const destinations = (name: string) =>
+      new Set((full.rootObjects.find((o) => o.kind === 'AppProject' && o.metadata.name === name) as any).spec.destinations.map((d: { namespace: string }) => d.namespace));
+    const apps = destinations(projectName('03-apps'));
+    const routes = destinations(ROUTES_PROJECT);
+    const objects = objectsOf(full, 'gateway');
+    const written = [...new Set(objects.map((o) => o.metadata.namespace!))];
+    expect(written.filter((n) => !apps.has(n) && !routes.has(n))).toEqual([]);
+    // Outside its own namespace, the gateway writes HTTPRoutes only.
+    expect([...new Set(objects.filter((o) => !apps.has(o.metadata.namespace!)).map((o) => o.kind))]).toEqual(['HTTPRoute']);
   });
 });
 

@@ -156,7 +156,7 @@ describe('a component added as one file plus one index line (the velero fixture)
     const vaultFiles = [...files].filter(([p]) => p.includes('/01-services/vault/resources/')).map(([, t]) => t).join('\n');
     expect(vaultFiles).toContain("seed 'edge-idp/velero'");
     expect(yamlOf('synth/edge-01/layers/01-services/prometheus-stack/resources/servicemonitor-velero.yaml')).toContain('namespace: velero');
-    expect(yamlOf('synth/edge-01/layers/03-apps/gateway/resources/httproute-ui-velero.yaml')).toContain('velero.edge.example.com');
+    expect(yamlOf('synth/edge-01/layers/03-apps/gateway/routes/httproute-ui-velero.yaml')).toContain('velero.edge.example.com');
   });
 
   it('is counted by the capacity plan', () => {

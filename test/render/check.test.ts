@@ -162,6 +162,25 @@ describe('checkRendered', () => {
     expect(CLUSTER_SCOPED_KINDS.has('CustomResourceDefinition')).toBe(true);
   });
 
+  it('holds rendered namespaced kinds to the declared namespacedKinds, both ways (the AppProject allow-list)', () => {
+    const declared = makeComponent('declared', { namespace: 'edge-demo', tier: 'critical', parts: [], namespacedKinds: [{ group: '', kind: 'Service' }, { group: 'batch', kind: 'CronJob' }] });
+    const report = checkRendered(declared, [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'rb' } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cr' } },
+    ]);
+    expect(report.misses.map((m) => [m.object, m.rule])).toEqual([
+      ['<namespacedKinds batch/CronJob>', 'kind'],
+      ['RoleBinding/rb', 'kind'],
+    ]);
+    expect(report.misses.find((m) => m.object === 'RoleBinding/rb')!.message).toMatch(
+      /namespaced kind 'rbac\.authorization\.k8s\.io\/RoleBinding' is not in component 'declared''s namespacedKinds.*fix: add/,
+    );
+    expect(report.misses[0]!.message).toMatch(/lists 'batch\/CronJob', but the chart renders no such object; fix: remove it/);
+    // Without a declaration (a CheckableComponent that does not say), kinds are not checked.
+    expect(checkRendered(component, [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }]).misses).toEqual([]);
+  });
+
   it('is deterministic whatever the input order', () => {
     const objects = [
       workload('Deployment', 'demo-server', podSpec({ priorityClassName: 'wrong' })),

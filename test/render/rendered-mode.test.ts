@@ -26,6 +26,7 @@ const GOOD = defineComponent({
     new PlatformComponent(scope, ctx, {
       namespace: 'good',
       source: { type: 'helm', repoURL: 'https://charts.example.invalid', chart: 'good', version: '1.2.3' },
+      namespacedKinds: [{ group: 'apps', kind: 'Deployment' }],
       parts: [{ name: 'server', kind: 'Deployment', path: [], resources: resources('10m', '16Mi', '32Mi') }],
     }),
 });
