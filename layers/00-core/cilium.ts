@@ -13,6 +13,7 @@ import {
   type PodPart,
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 
 /** The chart Cilium comes from. Bootstrap installs exactly this, ArgoCD then adopts it. */
 export const CILIUM_CHART: ChartSource = {
@@ -135,6 +136,17 @@ export class Cilium extends PlatformComponent {
     // The chart's workloads run the image tagged with the chart's version (after any override).
     const version = props.settings.version ?? CILIUM_CHART.version;
     super(scope, props, {
+      namespacedKinds: groupKinds(
+        'ConfigMap',
+        'Service',
+        'ServiceAccount',
+        'apps/DaemonSet',
+        'apps/Deployment',
+        'batch/CronJob',
+        'batch/Job',
+        'rbac.authorization.k8s.io/Role',
+        'rbac.authorization.k8s.io/RoleBinding',
+      ),
       bootstrapRollout: { workloads: ['daemonset/cilium', 'deployment/cilium-operator'], imageTag: `v${version}` },
       namespace: CILIUM_NAMESPACE,
       podSecurity: 'privileged',

@@ -12,6 +12,7 @@ import {
   type PodPart,
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import { groupKinds } from '../../platform/model/kinds.js';
 import { HELM_LABELS } from '../../platform/bootstrap/facts.js';
 import { Type } from '@sinclair/typebox';
 import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
@@ -203,6 +204,19 @@ export class ArgoCd extends PlatformComponent {
     const release = props.definition.name;
     super(scope, props, {
       releaseName: release,
+      namespacedKinds: groupKinds(
+        'ConfigMap',
+        'Secret',
+        'Service',
+        'ServiceAccount',
+        'apps/Deployment',
+        'apps/StatefulSet',
+        'batch/Job',
+        'monitoring.coreos.com/ServiceMonitor',
+        'networking.k8s.io/NetworkPolicy',
+        'rbac.authorization.k8s.io/Role',
+        'rbac.authorization.k8s.io/RoleBinding',
+      ),
       bootstrapRollout: {
         workloads: [`statefulset/${release}-application-controller`, `deployment/${release}-repo-server`],
         workloadSelector: `${HELM_LABELS.instance}=${release}`,

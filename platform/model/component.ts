@@ -14,7 +14,6 @@ import { getPath, mergeValues, setPath, type ValuesPath } from './values.js';
 import type { ComponentSettings, PlatformConfig } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
 import type { GeneratedCredential, VaultKubernetesRole } from './credentials.js';
-import { CHART_NAMESPACED_KINDS } from './chart-kinds.js';
 
 /** A Helm chart at an exact version. */
 export interface ChartSource {
@@ -240,8 +239,7 @@ export interface ComponentDeclaration {
    * are added automatically). Synth cannot render a chart, so this is declared; the rendered
    * check (`edge-idp render`, `platform/render/check.ts`) fails when the real `helm template`
    * output holds a namespaced kind not listed here, or when a listed kind is not rendered.
-   * Required for a Helm component (unless {@link CHART_NAMESPACED_KINDS} records its chart);
-   * a git source of CRD bundles renders none. Default: none.
+   * Required for a Helm component; a git source of CRD bundles renders none. Default: none.
    */
   readonly namespacedKinds?: readonly GroupKind[];
   /** Web UIs to route from the gateway (layer 03 makes one HTTPRoute each). Default: none. */
@@ -435,7 +433,9 @@ export class PlatformComponent extends Chart {
     this.destinations = [...(decl.extraDestinations ?? [])];
     this.dashboardsNamespace = decl.dashboardsNamespace;
     this.clusterScopedKinds = decl.clusterScopedKinds ?? [];
-    this.namespacedKinds = resolveNamespacedKinds(decl.namespacedKinds, this.source);
+    // A Helm component without it stays undefined and synth refuses it (`describeDelivery`): its
+    // AppProject could not allow-list what it deploys.
+    this.namespacedKinds = decl.namespacedKinds;
     this.ui = decl.ui ?? [];
     this.providesApis = decl.providesApis ?? [];
     this.providesApiGroups = [...new Set(this.providesApis.map((a) => a.split('/')[0]!))].sort();
@@ -516,16 +516,6 @@ export class PlatformComponent extends Chart {
   }
 }
 
-/**
- * The namespaced kinds of a component's chart: its declaration, else the record of its chart
- * ({@link CHART_NAMESPACED_KINDS}). A Helm component with neither stays `undefined`
- * and synth refuses it (`describeDelivery`): its AppProject could not allow-list what it deploys.
- */
-function resolveNamespacedKinds(declared: readonly GroupKind[] | undefined, source: ComponentSource | undefined): readonly GroupKind[] | undefined {
-  if (declared) return declared;
-  if (source?.type !== 'helm') return undefined;
-  return CHART_NAMESPACED_KINDS[source.chart];
-}
 
 /** Applies `components.<name>.version` from the config to the component's chart (or git tag). */
 function withVersionOverride(id: string, source: ComponentSource | undefined, props: PlatformComponentProps): ComponentSource | undefined {
