@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import {
@@ -6,8 +6,10 @@ import {
   resources,
   type ChartSource,
   type PlatformComponentProps,
+  type PlatformSite,
   type PodPart,
 } from '../../platform/model/component.js';
+import { compareText } from '../../platform/model/order.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
@@ -95,6 +97,9 @@ export interface ExternalSecretsProps extends PlatformComponentProps {
  * resync.
  */
 export class ExternalSecrets extends PlatformComponent {
+  /** The Vault ClusterSecretStore, when Vault is enabled (scoped to its consumers in phase 2). */
+  private vaultStore: ApiObject | undefined;
+
   constructor(scope: Construct, props: ExternalSecretsProps) {
     const parts: PodPart[] = [
       {
@@ -153,7 +158,7 @@ export class ExternalSecrets extends PlatformComponent {
         automountServiceAccountToken: false,
       });
       const role = EXTERNAL_SECRETS_VAULT_ROLE;
-      new ApiObject(this, 'vault-cluster-secret-store', {
+      this.vaultStore = new ApiObject(this, 'vault-cluster-secret-store', {
         apiVersion: EXTERNAL_SECRETS_API,
         kind: 'ClusterSecretStore',
         metadata: {
@@ -182,6 +187,28 @@ export class ExternalSecrets extends PlatformComponent {
         },
       });
     }
+  }
+
+  /**
+   * Phase 2: only the namespaces that hold an ExternalSecret reading the store (the platform's
+   * own apps) may use it (`spec.conditions`, enforced by the ESO controller): a namespace that
+   * can create an ExternalSecret but is no consumer cannot read the platform's credentials
+   * through it. With no consumer, only External Secrets' own namespace (which holds none).
+   */
+  protected override aggregate(site: PlatformSite): void {
+    if (!this.vaultStore) return;
+    const consumers = new Set<string>();
+    for (const c of site.components) {
+      for (const n of c.node.findAll()) {
+        const o = n as Partial<ApiObject>;
+        if (o.kind !== 'ExternalSecret' || typeof o.toJson !== 'function') continue;
+        const es = o.toJson() as { metadata?: { namespace?: string }; spec?: { secretStoreRef?: { kind?: string; name?: string } } };
+        const ref = es.spec?.secretStoreRef;
+        if (ref?.kind === 'ClusterSecretStore' && ref.name === VAULT_CLUSTER_SECRET_STORE && es.metadata?.namespace) consumers.add(es.metadata.namespace);
+      }
+    }
+    const namespaces = consumers.size > 0 ? [...consumers].sort(compareText) : [EXTERNAL_SECRETS_NAMESPACE];
+    this.vaultStore.addJsonPatch(JsonPatch.add('/spec/conditions', [{ namespaces }]));
   }
 }
 

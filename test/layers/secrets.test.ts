@@ -275,3 +275,31 @@ else {
     it('needs the unpacked chart', () => undefined);
   });
 }
+
+describe('the Vault ClusterSecretStore is scoped to its consumers', () => {
+  const storeOf = (b: SiteBuild) => (b.resources.get('external-secrets') ?? []).find((o) => o.kind === 'ClusterSecretStore') as any;
+  const consumerNamespaces = (b: SiteBuild) =>
+    [...new Set([...b.resources.values()].flat().filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata.namespace as string))].sort();
+
+  it('lets exactly the namespaces that hold an ExternalSecret reading it use it, whatever is enabled', async () => {
+    const all = await buildTestSite((cfg) => {
+      cfg.components = { ...(cfg.components ?? {}), sonarqube: { enabled: true }, backstage: { enabled: true } };
+    });
+    for (const b of [site, all]) {
+      const consumers = consumerNamespaces(b);
+      expect(consumers.length).toBeGreaterThan(0);
+      expect(storeOf(b).spec.conditions).toEqual([{ namespaces: consumers }]);
+    }
+    expect(consumerNamespaces(all).length).toBeGreaterThan(consumerNamespaces(site).length);
+    // A namespace that holds no consumer (ArgoCD's, a component's without credentials) cannot use the store.
+    for (const ns of ['argocd', 'kube-system', 'argo-workflows']) expect(storeOf(all).spec.conditions[0].namespaces).not.toContain(ns);
+  });
+
+  it('with no consumer at all, only External Secrets’ own namespace may use it', async () => {
+    const none = await buildTestSite((cfg) => {
+      cfg.components = { ...(cfg.components ?? {}), grafana: { enabled: false } };
+    });
+    expect(consumerNamespaces(none)).toEqual([]);
+    expect(storeOf(none).spec.conditions).toEqual([{ namespaces: [EXTERNAL_SECRETS_NAMESPACE] }]);
+  });
+});
