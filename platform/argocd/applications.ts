@@ -21,6 +21,19 @@ export const SHARED_SYNC_POLICY = {
   },
 } as const;
 
+/**
+ * A path under synth/ (relative to the repository root, where synth/ is) as ArgoCD reads it: from
+ * the top of the git repository, so prefixed with `git.path` when the root is a folder below it.
+ */
+export function repoPath(config: PlatformConfig, path: string): string {
+  return `${config.git.path}${path}`;
+}
+
+/** The platform repository at the revision this site tracks (its ring's ref in a fleet). */
+export function platformRepo(config: PlatformConfig): { repoURL: string; targetRevision: string } {
+  return { repoURL: config.git.repoURL, targetRevision: config.git.revision };
+}
+
 export function projectName(layer: LayerId): string {
   return `${PLATFORM_NAME}-${layerById(layer).shortName}`;
 }
@@ -46,12 +59,12 @@ export function applicationElement(
   opts: { hasResources: boolean },
 ): ApplicationElement {
   const site = config.site.name;
-  const repo = { repoURL: config.git.repoURL, targetRevision: config.git.revision };
+  const repo = platformRepo(config);
   const sources: Record<string, unknown>[] = [];
   const source = component.source;
   if (source?.type === 'helm' && config.rendered) {
     // The chart as rendered and committed: ArgoCD reads a directory, no chart repository.
-    sources.push({ ...repo, path: renderedDir(site, component.layer, component.componentName) });
+    sources.push({ ...repo, path: repoPath(config, renderedDir(site, component.layer, component.componentName)) });
   } else if (source?.type === 'helm') {
     sources.push({
       repoURL: source.repoURL,
@@ -59,7 +72,7 @@ export function applicationElement(
       targetRevision: source.version,
       helm: {
         releaseName: component.releaseName,
-        valueFiles: [`$values/${valuesFile(site, component.layer, component.componentName)}`],
+        valueFiles: [`$values/${repoPath(config, valuesFile(site, component.layer, component.componentName))}`],
       },
     });
     sources.push({ ...repo, ref: 'values' });
@@ -72,7 +85,7 @@ export function applicationElement(
     });
   }
   if (opts.hasResources) {
-    sources.push({ ...repo, path: resourcesDir(site, component.layer, component.componentName) });
+    sources.push({ ...repo, path: repoPath(config, resourcesDir(site, component.layer, component.componentName)) });
   }
   if (sources.length === 0) {
     throw new Error(`component '${component.componentName}' has neither a source nor extra resources: nothing to deploy`);
@@ -108,7 +121,7 @@ export function routesElement(component: PlatformComponent, config: PlatformConf
     namespace: component.targetNamespace,
     layer: component.layer,
     project: ROUTES_PROJECT,
-    sources: [{ repoURL: config.git.repoURL, targetRevision: config.git.revision, path: routesDir(config.site.name, component.layer, component.componentName) }],
+    sources: [{ ...platformRepo(config), path: repoPath(config, routesDir(config.site.name, component.layer, component.componentName)) }],
     syncOptions: ['PruneLast=true'],
     prune: component.sync.prune,
     cascadeDelete: component.sync.prune,

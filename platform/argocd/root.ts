@@ -18,7 +18,7 @@ import { ANNOTATIONS, LABELS, PLATFORM_NAME } from '../model/labels.js';
 import { LAYERS, layerIndex, type LayerId } from '../model/layers.js';
 import { mergeValues } from '../model/values.js';
 import { rootDir } from '../synth/paths.js';
-import { applicationElement, projectName, routesElement, SHARED_SYNC_POLICY, type ApplicationElement } from './applications.js';
+import { applicationElement, platformRepo, projectName, repoPath, routesElement, SHARED_SYNC_POLICY, type ApplicationElement } from './applications.js';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, RESOURCES_FINALIZER, ROOT_NAME, ROUTES_PROJECT } from './constants.js';
 
 const ARGO_API = 'argoproj.io/v1alpha1';
@@ -143,7 +143,7 @@ export class RootChart extends Chart {
   ) {
     super(scope, id, { disableResourceNameHashes: true, labels: commonLabels() });
     const { config, deliveries } = props;
-    const repo = { repoURL: config.git.repoURL, targetRevision: config.git.revision };
+    const repo = platformRepo(config);
 
     new ApiObject(this, 'project-root', {
       apiVersion: ARGO_API,
@@ -234,7 +234,7 @@ export class RootChart extends Chart {
       metadata: { name: ROOT_NAME, namespace: ARGOCD_NAMESPACE },
       spec: {
         project: ROOT_NAME,
-        source: { ...repo, path: rootDir(config.site.name) },
+        source: { ...repo, path: repoPath(config, rootDir(config.site.name)) },
         destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
         syncPolicy: mergeValues(SHARED_SYNC_POLICY as unknown as Record<string, unknown>, {
           automated: { prune: true },

@@ -30,14 +30,26 @@ export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
   readonly default?: string | boolean;
+  /** May be given several times (a string option only): the value is the list. Default: false. */
+  readonly multiple?: boolean;
   /** The value's placeholder in the help, e.g. `FILE`. */
   readonly arg?: string;
   readonly help: string;
 }
 
 type Values<O extends Record<string, OptionSpec>> = {
-  [K in keyof O]: (O[K]['type'] extends 'boolean' ? boolean : string) | (O[K] extends { default: string | boolean } ? never : undefined);
+  [K in keyof O]: O[K] extends { multiple: true }
+    ? string[] | undefined
+    : (O[K]['type'] extends 'boolean' ? boolean : string) | (O[K] extends { default: string | boolean } ? never : undefined);
 };
+
+/** Words a command takes after its name (`site add NAME`). */
+export interface PositionalSpec {
+  /** For the usage line, e.g. `add NAME`. */
+  readonly usage: string;
+  readonly min: number;
+  readonly max: number;
+}
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h', help: 'print this help and exit' } } as const satisfies Record<string, OptionSpec>;function parseError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -55,33 +67,43 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(
     interruptible?: boolean;
     /** Exit code of a usage error (default: EXIT_CODES.usage). */
     usageExit?: number;
-    run: (values: Values<O>, io: CommandIO) => Promise<number>;
+    /** Words after the command name. Default: none (options only). */
+    positionals?: PositionalSpec;
+    run: (values: Values<O>, io: CommandIO, positionals: readonly string[]) => Promise<number>;
   },
 ): Command {
+  const usage = () => formatUsage(def.positionals ? `${name} ${def.positionals.usage}` : name, def.summary, def.options);
   return {
     summary: def.summary,
     options: def.options,
     ...(def.interruptible ? { interruptible: true } : {}),
+    ...(def.positionals ? { usage } : {}),
     async run(args, io) {
       const options = { ...def.options, ...HELP_OPTION } as unknown as NonNullable<ParseArgsConfig['options']>;
       let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+      let positionals: string[];
       try {
-        ({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }));
+        ({ values, positionals } = parseArgs({ args, options, allowPositionals: def.positionals !== undefined, strict: true }));
       } catch (e) {
-        throw new EdgeIdpError(`${parseError(e)}\n\n${formatUsage(name, def.summary, def.options)}`, def.usageExit ?? EXIT_CODES.usage);
+        throw new EdgeIdpError(`${parseError(e)}\n\n${usage()}`, def.usageExit ?? EXIT_CODES.usage);
       }
       if (values.help) {
-        io.out(formatUsage(name, def.summary, def.options));
+        io.out(usage());
         return EXIT_CODES.ok;
       }
-      return def.run(values as Values<O>, io);
+      if (def.positionals && (positionals.length < def.positionals.min || positionals.length > def.positionals.max)) {
+        throw new EdgeIdpError(`expected ${def.positionals.usage} after '${name}'\n\n${usage()}`, def.usageExit ?? EXIT_CODES.usage);
+      }
+      return def.run(values as Values<O>, io, positionals);
     },
   };
 }
 
 export function formatUsage(name: string, summary: string, commandOptions: Readonly<Record<string, OptionSpec>>): string {
   const options: Record<string, OptionSpec> = { ...commandOptions, ...HELP_OPTION };
-  const flags = Object.entries(options).map(([key, o]) => [`${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`, o.help] as const);
+  const flags = Object.entries(options).map(
+    ([key, o]) => [`${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`, `${o.help}${o.multiple ? ' (repeatable)' : ''}`] as const,
+  );
   const width = Math.max(...flags.map(([f]) => f.length));
   return [
     `usage: edge-idp ${name} [options]`,

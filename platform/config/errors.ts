@@ -5,6 +5,12 @@ export interface ConfigProblem {
   /** Path in the config, e.g. `nodes[2].role`; `(root)` for the document itself. */
   readonly path: string;
   readonly message: string;
+  /**
+   * Where the value at `path` came from when it is not the file the error names: in a fleet, a
+   * site's value may come from `fleet.yaml` (its `defaults` or a group). Printed after the path.
+   * Default: the file itself.
+   */
+  readonly origin?: string;
 }
 
 /** Exit codes, one per failure class, so scripts can tell them apart. */
@@ -77,7 +83,8 @@ export function shownText(text: string): string {
 
 function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
   const where = clip(printable(file), 300);
-  const line = (p: ConfigProblem) => (p.path === '(root)' ? shownText(p.message) : `${shownText(p.path)}: ${shownText(p.message)}`);
+  const at = (p: ConfigProblem) => (p.origin ? `${p.path} (${p.origin})` : p.path);
+  const line = (p: ConfigProblem) => (p.path === '(root)' ? shownText(p.message) : `${shownText(at(p))}: ${shownText(p.message)}`);
   if (problems.length === 1) return `${where}: ${line(problems[0]!)}`;
   const lines: string[] = [];
   let size = 0;

@@ -61,11 +61,20 @@ export function repoUrlCredentialProblem(url: string): string | undefined {
   );
 }
 
-/** The `origin` fetch URL (credentials stripped) and the current branch of the checkout at `dir`. */
+/**
+ * The `origin` fetch URL (credentials stripped), the current branch and where `dir` sits in the
+ * checkout at `dir`.
+ */
 export async function readGitDefaults(dir: string): Promise<GitDefaults> {
   const { simpleGit } = await import('simple-git');
   const git = simpleGit({ baseDir: dir });
-  const out: { repoURL?: string; revision?: string } = {};
+  const out: { repoURL?: string; revision?: string; path?: string } = {};
+  try {
+    // Empty at the top of the checkout, `sub/dir/` below it; fails outside a checkout.
+    out.path = (await git.raw(['rev-parse', '--show-prefix'])).trim();
+  } catch {
+    // Not a git checkout: the paths ArgoCD reads start at the root.
+  }
   try {
     const remotes = await git.getRemotes(true);
     const origin = remotes.find((r) => r.name === 'origin');
@@ -87,4 +96,6 @@ export async function readGitDefaults(dir: string): Promise<GitDefaults> {
 export interface GitDefaults {
   readonly repoURL?: string;
   readonly revision?: string;
+  /** Where the repository root sits in the checkout (`git rev-parse --show-prefix`). */
+  readonly path?: string;
 }

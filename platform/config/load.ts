@@ -8,7 +8,7 @@ import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type 
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials, type GitDefaults } from './git.js';
 import { parseConfigDocument, readConfigFile } from './read.js';
-import { configSemantics } from './semantics.js';
+import { configSemantics, type SourceDocument } from './semantics.js';
 
 /** What the loader needs to know about each component. */
 export interface ComponentCatalogEntry extends ComponentConfigEntry {
@@ -42,14 +42,19 @@ export interface ParseOptions {
 type Validator = ReturnType<Ajv['compile']>;
 const validators = new WeakMap<readonly ComponentCatalogEntry[], { validate: Validator; schema: ReturnType<typeof buildConfigSchema> }>();
 
+/** ajv as the config is checked with: every error, schema defaults, the config formats. */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
+  for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f.pattern);
+  return ajv;
+}
+
 /** The compiled schema for a catalog (compiled once per catalog). */
 export function configValidator(catalog: readonly ComponentCatalogEntry[]) {
   let v = validators.get(catalog);
   if (!v) {
     const schema = buildConfigSchema(catalog);
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
-    for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f.pattern);
-    v = { validate: ajv.compile(schema), schema };
+    v = { validate: createAjv().compile(schema), schema };
     validators.set(catalog, v);
   }
   return v;
@@ -62,24 +67,55 @@ export async function loadConfig(opts: ParseOptions): Promise<PlatformConfig> {
 
 /** Parse and resolve config text. Throws `ConfigError` listing every problem. */
 export async function parseConfig(text: string, opts: ParseOptions): Promise<PlatformConfig> {
-  const { data: parsed, doc } = parseConfigDocument(text, opts.file);
-  const raw: unknown = parsed;
+  const { data, doc } = parseConfigDocument(text, opts.file);
+  return validateConfig(data, { ...opts, doc });
+}
+
+export interface ValidateOptions extends ParseOptions {
+  /** The parsed YAML document(s): the source spelling of a value (`1.30`, not the number 1.3). Default: none. */
+  readonly doc?: SourceDocument;
+  /**
+   * Where the value at a config path came from, when not from `file` (a fleet site's value from
+   * `fleet.yaml`): added to each problem as its `origin`. Default: every value is from `file`.
+   */
+  readonly originOf?: (path: string) => string | undefined;
+}
+
+/**
+ * Validate and resolve config data (one parsed file, or a fleet site's merged layers): the
+ * schema, what it cannot express, each component's own checks, then every default. Throws
+ * `ConfigError` for `opts.file` listing every problem. `raw` is not modified.
+ */
+export async function validateConfig(raw: unknown, opts: ValidateOptions): Promise<PlatformConfig> {
   const data = structuredClone(raw);
   const { validate } = configValidator(opts.catalog);
   const problems: ConfigProblem[] = [];
   if (!validate(data)) problems.push(...describeSchemaErrors(validate.errors ?? [], raw, opts.catalog));
   if (problems.length === 0) problems.push(...semanticProblems(data as UncheckedConfig, opts.catalog));
   // Semantics reads the source spelling of some values (`kubernetesVersion: 1.30` is the number 1.3).
-  problems.push(...configSemantics(data, { doc, schemaValid: !validate.errors }));
+  problems.push(...configSemantics(data, { ...(opts.doc ? { doc: opts.doc } : {}), schemaValid: !validate.errors }));
   if (!validate.errors) problems.push(...componentProblems(data as UncheckedConfig, opts.catalog));
-  if (problems.length > 0) throw new ConfigError(opts.file, problems);
+  if (problems.length > 0) throw configError(opts, problems);
   return resolveDefaults(data as UncheckedConfig, opts);
+}
+
+/** A `ConfigError` for the file, each problem with the origin of its value where known. */
+function configError(opts: ValidateOptions, problems: readonly ConfigProblem[]): ConfigError {
+  const { originOf } = opts;
+  if (!originOf) return new ConfigError(opts.file, problems);
+  return new ConfigError(
+    opts.file,
+    problems.map((p) => {
+      const origin = p.origin ?? originOf(p.path);
+      return origin ? { ...p, origin } : p;
+    }),
+  );
 }
 
 /** The shape after schema validation, before defaults that need git or the catalog. */
 interface UncheckedConfig {
   site: PlatformConfig['site'];
-  git: { repoURL?: string; revision?: string };
+  git: { repoURL?: string; revision?: string; path?: string };
   cluster: PlatformConfig['cluster'];
   nodes: PlatformConfig['nodes'];
   components: Record<string, { enabled?: boolean; version?: string; [k: string]: unknown }>;
@@ -124,10 +160,12 @@ function componentProblems(cfg: UncheckedConfig, catalog: readonly ComponentCata
   );
 }
 
-async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promise<PlatformConfig> {
+async function resolveDefaults(cfg: UncheckedConfig, opts: ValidateOptions): Promise<PlatformConfig> {
   let git = { repoURL: cfg.git.repoURL, revision: cfg.git.revision };
   const credentials = git.repoURL === undefined ? undefined : repoUrlCredentialProblem(git.repoURL);
-  if (credentials) throw new ConfigError(opts.file, [{ path: 'git.repoURL', message: credentials }]);
+  if (credentials) throw configError(opts, [{ path: 'git.repoURL', message: credentials }]);
+  let path = cfg.git.path === undefined ? undefined : repoPathPrefix(cfg.git.path);
+  if (path === undefined) path = repoPathPrefix((await opts.gitDefaults?.())?.path ?? '');
   if (git.repoURL === undefined || git.revision === undefined) {
     const defaults = (await opts.gitDefaults?.()) ?? {};
     // The derived URL meets the same rules as a written one; its credentials are stripped (see git.ts).
@@ -152,7 +190,7 @@ async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promis
           `it must match ${GitSchema.properties.revision.pattern}; set git.revision in the config`,
       });
     }
-    if (missing.length) throw new ConfigError(opts.file, missing);
+    if (missing.length) throw configError(opts, missing);
   }
   const components: Record<string, ComponentSettings> = {};
   const enabled = (entry: ComponentCatalogEntry): boolean => {
@@ -175,10 +213,10 @@ async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promis
       });
     }
   }
-  if (missing.length) throw new ConfigError(opts.file, missing);
+  if (missing.length) throw configError(opts, missing);
   return {
     site: cfg.site,
-    git: { repoURL: git.repoURL!, revision: git.revision! },
+    git: { repoURL: git.repoURL!, revision: git.revision!, path },
     cluster: cfg.cluster,
     nodes: cfg.nodes,
     components,
@@ -186,6 +224,12 @@ async function resolveDefaults(cfg: UncheckedConfig, opts: ParseOptions): Promis
     capacity: cfg.capacity,
     rendered: cfg.rendered,
   };
+}
+
+/** `git.path` as a prefix of repository paths: `''` for the top, else `a/b/` (no leading `./` or `/`). */
+export function repoPathPrefix(path: string): string {
+  const trimmed = path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  return trimmed === '' || trimmed === '.' ? '' : `${trimmed}/`;
 }
 
 /** `/nodes/2/role` → `nodes[2].role` */
@@ -223,7 +267,8 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function describeSchemaErrors(errors: ErrorObject[], raw: unknown, catalog: readonly ComponentCatalogEntry[]): ConfigProblem[] {
+/** ajv's errors as problems: path, the bad value, what is allowed. */
+export function describeSchemaErrors(errors: ErrorObject[], raw: unknown, catalog: readonly ComponentCatalogEntry[]): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const seen = new Set<string>();
   const push = (path: string, message: string) => {

@@ -113,7 +113,15 @@ export const GitSchema = Type.Object(
       Type.String({
         minLength: 1,
         pattern: '^[A-Za-z0-9][-A-Za-z0-9_./]*$',
-        description: 'Branch, tag or commit ArgoCD tracks. Default: the current branch of this checkout.',
+        description:
+          "Branch, tag or commit ArgoCD tracks. Default: the current branch of this checkout. In a fleet, set it only in fleet.yaml's defaults (it names the default branch): each site tracks its rollout ring's ref.",
+      }),
+    ),
+    path: Type.Optional(
+      Type.String({
+        pattern: '^(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9_.][-A-Za-z0-9_./]*$',
+        description:
+          'Folder of this repository root (where synth/ is) inside the git repository, e.g. "deploy/edge": the prefix of every path ArgoCD reads. Default: where the root sits in this checkout (the top: empty).',
       }),
     ),
   },
@@ -219,6 +227,11 @@ export function buildConfigSchema(components: readonly ComponentConfigEntry[]) {
               'What synth does when the capacity plan fails (Green does not fit, or the critical tier does not survive with every worker down): `fail` exits with code 3 and writes nothing; `warn` prints the findings and writes synth/.',
             default: 'fail',
           }),
+          yellow: StringEnum(['warn', 'fail'] as const, {
+            description:
+              'What a shortfall with one worker down (a Yellow scenario) is: `warn`, the site degrades but keeps running (a warning); `fail`, a failure like a Green shortfall, for sites that must run every platform pod with a worker down (a fleet may require it in its defaults).',
+            default: 'warn',
+          }),
         },
         { additionalProperties: false, default: {}, description: 'Capacity and failure-scenario checks at synth time.' },
       ),
@@ -256,12 +269,13 @@ export interface ComponentSettings {
 /** The config with every default resolved: what the rest of the generator reads. */
 export interface PlatformConfig {
   readonly site: SiteSpec;
-  readonly git: { readonly repoURL: string; readonly revision: string };
+  /** `path`: the root's folder in the repository, `''` or ending in `/` (see `repoPathPrefix`). */
+  readonly git: { readonly repoURL: string; readonly revision: string; readonly path: string };
   readonly cluster: ClusterSpec;
   readonly nodes: readonly NodeSpec[];
   readonly components: Readonly<Record<string, ComponentSettings>>;
   readonly podSecurity: { readonly defaultLevel: (typeof POD_SECURITY_LEVELS)[number] };
-  readonly capacity: { readonly onShortfall: 'fail' | 'warn' };
+  readonly capacity: { readonly onShortfall: 'fail' | 'warn'; readonly yellow: 'warn' | 'fail' };
   readonly rendered: boolean;
 }
 

@@ -13,9 +13,12 @@ import type { ConfigProblem } from './errors.js';
 import { DNS_NAME_MAX_LENGTH, DOMAIN_MAX_LENGTH, SUPPORTED_KUBERNETES_MINORS, UI_SUBDOMAIN_MAX_LENGTH } from './schema.js';
 import { parseCpu, parseMemory } from '../model/quantity.js';
 
+/** What semantics reads of the parsed YAML: a node by path (a `Document`, or a fleet site's layers). */
+export type SourceDocument = Pick<Document, 'getIn'>;
+
 export interface SemanticsOptions {
   /** The parsed YAML document: the source text of a value (`1.30`, not the number 1.3). */
-  readonly doc?: Document;
+  readonly doc?: SourceDocument;
   /**
    * The config passed the schema. When it did not, only the checks that read nothing the
    * schema vouches for run (a YAML number where a string is expected).

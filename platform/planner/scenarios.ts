@@ -7,7 +7,7 @@ import { compareNodeNames, type PlannerNode } from './nodes.js';
 import { placePods } from './placement.js';
 import type { PlannedPod } from './pods.js';
 import type { Scenario, ScenarioOutcome } from './scenario.js';
-import { judgeCapacity, type Verdict } from './verdict.js';
+import { judgeCapacity, type JudgeOptions, type Verdict } from './verdict.js';
 
 export type { Scenario, ScenarioKind, ScenarioOutcome } from './scenario.js';
 
@@ -48,7 +48,7 @@ export function failureScenarios(nodes: readonly PlannerNode[]): Scenario[] {
  * each failure scenario starts from Green's placement with the failed nodes' pods displaced, as
  * a real failure does: survivors keep their pods, displaced pods may preempt lower tiers.
  */
-export function planCapacity(nodes: readonly PlannerNode[], pods: readonly PlannedPod[]): CapacityPlan {
+export function planCapacity(nodes: readonly PlannerNode[], pods: readonly PlannedPod[], opts: JudgeOptions = {}): CapacityPlan {
   const [green, ...failures] = failureScenarios(nodes);
   // failureScenarios always starts with Green; the guard only satisfies the type checker.
   if (!green) throw new Error('capacity planner: no Green scenario');
@@ -58,5 +58,5 @@ export function planCapacity(nodes: readonly PlannerNode[], pods: readonly Plann
     { scenario: green, placement: greenPlacement },
     ...failures.map((scenario) => ({ scenario, placement: placePods(scenario.upNodes, pods, { running }) })),
   ];
-  return { outcomes, verdict: judgeCapacity(outcomes) };
+  return { outcomes, verdict: judgeCapacity(outcomes, opts) };
 }

@@ -52,13 +52,22 @@ export interface Verdict {
   readonly warnings: readonly CapacityFinding[];
 }
 
+/** How the verdict weighs the scenarios. */
+export interface JudgeOptions {
+  /**
+   * What a shortfall with one worker down is: `warn` (the site degrades but keeps running) or
+   * `fail` (a site that must run every platform pod with a worker down). Default: `warn`.
+   */
+  readonly yellow?: 'warn' | 'fail';
+}
+
 /** What a pod left out of a scenario means, or `undefined` when it is expected. */
-function severityOf(kind: ScenarioKind, tier: TierName): FindingSeverity | undefined {
+function severityOf(kind: ScenarioKind, tier: TierName, opts: JudgeOptions): FindingSeverity | undefined {
   switch (kind) {
     case 'green':
       return 'failure';
     case 'yellow':
-      return 'warning';
+      return opts.yellow === 'fail' ? 'failure' : 'warning';
     case 'red':
       return TIERS[tier].lifeboat ? 'failure' : undefined;
   }
@@ -103,7 +112,7 @@ function findingFor(
 }
 
 /** Judges the scenario outcomes against docs/design.md#d6-sized-for-failure-scenarios. */
-export function judgeCapacity(outcomes: readonly ScenarioOutcome[]): Verdict {
+export function judgeCapacity(outcomes: readonly ScenarioOutcome[], opts: JudgeOptions = {}): Verdict {
   const findings = outcomes.flatMap(({ scenario, placement }) =>
     (['pending', 'preempted'] as const).flatMap((state) =>
       groupByPart(placement[state]).flatMap((group): CapacityFinding[] => {
@@ -115,7 +124,7 @@ export function judgeCapacity(outcomes: readonly ScenarioOutcome[]): Verdict {
           (p) => p.instance.pod.component === first.instance.pod.component && p.instance.pod.part === first.instance.pod.part,
         );
         if (scenario.kind !== 'green' && runsSomewhere && group.every((u) => u.onePerNodeLimit)) return [];
-        const severity = severityOf(scenario.kind, first.instance.pod.tier);
+        const severity = severityOf(scenario.kind, first.instance.pod.tier, opts);
         return severity ? [findingFor(severity, scenario.name, state, [first, ...rest])] : [];
       }),
     ),

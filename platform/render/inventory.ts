@@ -356,6 +356,21 @@ export function inventoryYaml(doc: InventoryDoc): string {
   return yamlFile(sortKeysDeep(doc));
 }
 
+/**
+ * The union of several sites' inventories: what one mirror serving all of them must hold (every
+ * chart, git source and image once), stale when any site's is, the reason naming those sites.
+ */
+export function unionInventory(docs: readonly { readonly site: string; readonly doc: InventoryDoc }[]): InventoryDoc {
+  const unique = <T>(items: readonly T[], key: (t: T) => string[]) => [...new Map(items.map((i) => [JSON.stringify(key(i)), i])).values()];
+  const stale = docs.filter((d) => d.doc.stale);
+  return {
+    charts: sortedBy(unique(docs.flatMap((d) => d.doc.charts), (c) => [c.chart, c.repoURL, c.version]), (c) => [c.chart, c.repoURL, c.version]),
+    gitSources: sortedBy(unique(docs.flatMap((d) => d.doc.gitSources), (g) => [g.repoURL, g.path, g.revision]), (g) => [g.repoURL, g.path, g.revision]),
+    images: sortedUnique(docs.flatMap((d) => d.doc.images)),
+    ...(stale.length ? { stale: true as const, staleReason: stale.map((d) => `${d.site}: ${d.doc.staleReason ?? 'stale'}`).join('; ') } : {}),
+  };
+}
+
 /** Formats of {@link mirrorList}. */
 export type MirrorListFormat = 'text' | 'json';
 

@@ -6,17 +6,14 @@
  */
 import { ROOT_NAME } from '../argocd/constants.js';
 import { syncOrder, type DeliveredApplication } from '../argocd/ordering.js';
-import type { ComponentDefinition } from '../model/definition.js';
 import { LABELS } from '../model/labels.js';
 import { compareText } from '../model/order.js';
 import { formatCpu, formatMemory } from '../model/quantity.js';
 import type { VerdictStatus } from '../planner/index.js';
-import type { SiteBuild } from '../synth/build.js';
-import { buildPlatform, CONFIG_FILE } from '../synth/synthesize.js';
 import type { Requests } from '../synth/summary.js';
-import { baseFacts, factsFromBuild, NO_FACTS, type FactsSource, type SiteFacts } from './facts.js';
+import type { FactsSource, SiteFacts } from './facts.js';
 import { diffLeaves, flatten, lastKey, sameValue, type LeafChange } from './flatten.js';
-import { openCheckout, readTreeFiles, resolveBase, type BaseRef, type Checkout } from './git.js';
+import type { BaseRef } from './git.js';
 import { componentKey, objectId, readSnapshot, type ComponentFiles, type ParsedObject, type Snapshot } from './snapshot.js';
 
 export type { BaseRef } from './git.js';
@@ -230,7 +227,7 @@ function upstreamSources(app: DeliveredApplication | undefined): SourceRef[] {
     const repoURL = String(s.repoURL ?? '');
     const revision = String(s.targetRevision ?? '');
     if (typeof s.chart === 'string') out.push({ type: 'chart', repoURL, name: s.chart, revision });
-    else if (typeof s.path === 'string' && !s.path.startsWith('synth/') && s.ref === undefined) {
+    else if (typeof s.path === 'string' && !/(^|\/)synth\//.test(s.path) && s.ref === undefined) {
       out.push({ type: 'git', repoURL, name: s.path, revision });
     }
   }
@@ -475,62 +472,4 @@ export function compareSynth(input: CompareInput): SynthDiff {
     },
     notes,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The library entry points.
-
-export interface DiffOptions {
-  /** Repository root (the folder holding platform.yaml; inside a git checkout). */
-  readonly repoRoot: string;
-  /**
-   * Commit to compare with. Default: the merge base of HEAD with the default branch
-   * (`origin/HEAD`'s target, else `main`, else `master`), or HEAD when HEAD is that branch.
-   */
-  readonly base?: string;
-  /** Config file, relative to the root. Default: `platform.yaml`. */
-  readonly configFile?: string;
-  /** The component catalog (the CLI hands in `layers/catalog.ts`). */
-  readonly catalog: readonly ComponentDefinition[];
-}
-
-export interface DiffBuildOptions extends Omit<DiffOptions, 'base'> {
-  /** The working tree's build (e.g. the one `synthesize` just wrote). */
-  readonly build: SiteBuild;
-  /** A ref to resolve, or an already resolved base. */
-  readonly base?: string | BaseRef;
-  /** An open checkout, when the caller has one. */
-  readonly checkout?: Checkout;
-}
-
-/** Compares an existing build with synth/ at the base. */
-export async function diffBuild(opts: DiffBuildOptions): Promise<SynthDiff> {
-  const checkout = opts.checkout ?? (await openCheckout(opts.repoRoot));
-  const base = typeof opts.base === 'object' ? opts.base : await resolveBase(checkout.git, opts.base);
-  const oldFiles = await readTreeFiles(checkout, base.commit);
-  const newFacts = factsFromBuild(opts.build);
-  const unchanged = oldFiles.size === opts.build.files.size && [...oldFiles].every(([p, t]) => opts.build.files.get(p) === t);
-  const oldFacts = unchanged
-    ? newFacts
-    : oldFiles.size === 0
-      ? NO_FACTS
-      : await baseFacts({
-          checkout,
-          repoRoot: opts.repoRoot,
-          commit: base.commit,
-          configFile: opts.configFile ?? CONFIG_FILE,
-          catalog: opts.catalog,
-          files: oldFiles,
-        });
-  return compareSynth({ base, oldFiles, newFiles: opts.build.files, oldFacts, newFacts });
-}
-
-/**
- * Builds the working tree in memory (nothing is written) and compares its synth/ with the one
- * committed at the base. Throws `ConfigError` on bad config, `EdgeIdpError` when the base does
- * not resolve or the folder is not in a git checkout.
- */
-export async function diffSynth(opts: DiffOptions): Promise<SynthDiff> {
-  const build = await buildPlatform(opts);
-  return diffBuild({ ...opts, build });
 }

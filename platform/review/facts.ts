@@ -4,10 +4,11 @@
  * build. The base's are harder, because the base's *code* is not at hand (only its files), so
  * they are taken from the first of:
  *
- * 1. `rebuild`: the base's platform.yaml built with the current code — used only when that
- *    build reproduces the base's committed synth/ byte for byte, which proves the numbers are
- *    the ones the base's own code computed (the usual case: a PR that changes config only);
- * 2. `readme`: the base's `synth/README.md`, written by the same build that wrote the base's
+ * 1. `rebuild`: the site's config at the base (platform.yaml, or the fleet's files) built with the
+ *    current code — used only when that build reproduces the base's committed site folder byte
+ *    for byte, which proves the numbers are the ones the base's own code computed (the usual
+ *    case: a PR that changes config only);
+ * 2. `readme`: the base's `synth/<site>/README.md` (`synth/README.md` before fleets), written by the same build that wrote the base's
  *    manifests (and kept honest by the drift check): per-component rows (tier, CPU, memory,
  *    summed for the total, which is finer than the rounded total row) and the "Verdict:" line.
  *    Memory of 1 GiB and more is printed with two decimals there, so these numbers are
@@ -17,15 +18,13 @@
  * Recomputing requests from the base's values files is not attempted: where a chart keeps its
  * requests is knowledge of the component model (code), which may differ between the sides.
  */
-import { parseConfig } from '../config/load.js';
-import { readGitDefaults } from '../config/git.js';
+import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { parseCpu, parseMemory } from '../model/quantity.js';
 import type { VerdictStatus } from '../planner/index.js';
 import { buildSite, type SiteBuild } from '../synth/build.js';
-import { SYNTH_DIR } from '../synth/paths.js';
+import { siteReadmeFile } from '../synth/paths.js';
 import { platformRequests, requestsByComponent, type Requests } from '../synth/summary.js';
-import { readCommittedFile, type Checkout } from './git.js';
 
 export type FactsSource = 'build' | 'rebuild' | 'readme' | 'none';
 
@@ -105,32 +104,33 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 }
 
 export interface BaseFactsOptions {
-  readonly checkout: Checkout;
-  readonly repoRoot: string;
-  readonly commit: string | undefined;
-  readonly configFile: string;
-  readonly catalog: readonly ComponentDefinition[];
-  /** The base's synth/ files. */
+  /** The site. */
+  readonly site: string;
+  /** The base's files of the site's folder (`synth/<site>/…`). */
   readonly files: ReadonlyMap<string, string>;
+  /** The site's config as the base has it (its fleet loaded at the base commit), when it loads. */
+  readonly config: () => Promise<{ config: PlatformConfig; file: string } | undefined>;
+  readonly catalog: readonly ComponentDefinition[];
+  /** The base's `synth/README.md` when it is a site README (repositories from before fleets). */
+  readonly legacyReadme?: string;
 }
 
-/** The base's facts, from the most exact source that is provably right (see the file comment). */
+/** The base's facts for one site, from the most exact source that is provably right (see the file comment). */
 export async function baseFacts(opts: BaseFactsOptions): Promise<SiteFacts> {
   if (opts.files.size === 0) return NO_FACTS;
-  const text = await readCommittedFile(opts.checkout, opts.commit, opts.configFile);
-  if (text !== undefined) {
-    try {
-      const config = await parseConfig(text, {
-        file: opts.configFile,
-        catalog: opts.catalog,
-        gitDefaults: () => readGitDefaults(opts.repoRoot),
-      });
-      const build = buildSite({ config, configFile: opts.configFile, catalog: opts.catalog });
-      if (sameFiles(build.files, opts.files)) return factsFromBuild(build, 'rebuild');
-    } catch {
-      // The base's config does not build with the current code: fall back to its README.
+  const readmePath = siteReadmeFile(opts.site);
+  try {
+    const base = await opts.config();
+    if (base) {
+      const build = buildSite({ config: base.config, configFile: base.file, catalog: opts.catalog });
+      // Before fleets the site README was synth/README.md; the rest of the folder is the same.
+      const files = opts.files.has(readmePath) || opts.legacyReadme === undefined ? build.files : new Map([...build.files].filter(([p]) => p !== readmePath));
+      const readmeOk = opts.files.has(readmePath) || opts.legacyReadme === undefined || opts.legacyReadme === build.files.get(readmePath);
+      if (readmeOk && sameFiles(files, opts.files)) return factsFromBuild(build, 'rebuild');
     }
+  } catch {
+    // The base's config does not build with the current code: fall back to its README.
   }
-  const readme = opts.files.get(`${SYNTH_DIR}/README.md`);
+  const readme = opts.files.get(readmePath) ?? opts.legacyReadme;
   return (readme !== undefined ? factsFromReadme(readme) : undefined) ?? NO_FACTS;
 }

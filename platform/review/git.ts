@@ -7,7 +7,8 @@
  * (`rev-parse --verify --quiet`) and treat empty output as "no".
  */
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
+import { ConfigError, EdgeIdpError, EXIT_CODES } from '../config/errors.js';
+import type { ConfigSource } from '../fleet/source.js';
 import { SYNTH_DIR } from '../synth/paths.js';
 
 /** A git checkout as the review commands see it. */
@@ -189,4 +190,33 @@ export async function readCommittedFile(checkout: Checkout, commit: string | und
   } catch (e) {
     throw gitFailure(`show ${commit}:${path}`, e);
   }
+}
+
+/**
+ * The repository's config files as they are at `commit` (for the base of a diff), as a fleet
+ * loader reads them. Paths are relative to the platform root.
+ */
+export function commitSource(checkout: Checkout, commit: string): ConfigSource {
+  const short = commit.slice(0, 12);
+  const display = (path: string) => `${short}:${path}`;
+  return {
+    display,
+    async exists(path) {
+      return (await gitQuery(checkout.git, ['ls-tree', '--name-only', '--full-tree', commit, '--', `${checkout.prefix}${path}`])) !== undefined;
+    },
+    async read(path) {
+      const text = await readCommittedFile(checkout, commit, path);
+      if (text === undefined) throw new ConfigError(display(path), [{ path: '(root)', message: 'the file does not exist at this commit' }]);
+      return text;
+    },
+    async list(dir) {
+      const out = await gitQuery(checkout.git, ['ls-tree', '-z', '--full-tree', commit, '--', `${checkout.prefix}${dir}/`]);
+      return (out ?? '')
+        .split('\0')
+        .map((line) => /^[0-7]+ (\w+) [0-9a-f]+\t(.*)$/s.exec(line))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ name: m[2]!.slice(`${checkout.prefix}${dir}/`.length), folder: m[1] === 'tree' }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+  };
 }

@@ -12,21 +12,22 @@ import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import type { ComponentDefinition } from '../model/definition.js';
-import { findDrift, formatDrift } from '../synth/drift.js';
+import { formatDrift } from '../synth/drift.js';
 import { SYNTH_DIR } from '../synth/paths.js';
-import { CONFIG_FILE, synthesize } from '../synth/synthesize.js';
-import { diffBuild, type SynthDiff } from './diff.js';
+import { checkDrift, CONFIG_FILE, synthesize } from '../synth/synthesize.js';
+import { FLEET_FILE, SITES_DIR } from '../fleet/schema.js';
+import { diffFleet, type FleetDiff } from './fleet-diff.js';
+import { renderFleetDiff } from './fleet-render.js';
 import { currentBranch, gitFailure, gitQuery, openCheckout, resolveBase, resolveCommit, type BaseRef, type Checkout } from './git.js';
-import { renderSynthDiff } from './render.js';
 
-/** Top-level folders that hold the platform's source (or its generated output). */
-export const PLATFORM_DIRS = ['platform', 'layers', 'policies', SYNTH_DIR] as const;
+/** Top-level folders that hold the platform's source, its fleet's site files (or its generated output). */
+export const PLATFORM_DIRS = ['platform', 'layers', 'policies', SITES_DIR, SYNTH_DIR] as const;
 /** Top-level files that belong to a platform change (`README.md`: `npm run docs` rewrites its config reference). */
-export const PLATFORM_FILES = [CONFIG_FILE, 'README.md'] as const;
+export const PLATFORM_FILES = [CONFIG_FILE, FLEET_FILE, 'README.md'] as const;
 
 /**
  * Whether a path (relative to the platform root) belongs to a platform change: the config
- * file, `platform/`, `layers/`, `policies/`, `synth/` or `README.md`. Everything else —
+ * (platform.yaml, or fleet.yaml and `sites/`), `platform/`, `layers/`, `policies/`, `synth/` or `README.md`. Everything else —
  * tests, scripts, CI, package files, stray files — is unrelated and makes `propose` refuse.
  */
 export function isPlatformPath(path: string, configFile: string = CONFIG_FILE): boolean {
@@ -41,7 +42,7 @@ export interface ProposeOptions {
   readonly message: string;
   /** Branch to create. Default: `edge-idp/<slug-of-message>-<short hash of the change>`. Must not exist. */
   readonly branch?: string;
-  /** Config file, relative to the root. Default: `platform.yaml`. */
+  /** A one-site config file, relative to the root. Default: fleet.yaml or platform.yaml. */
   readonly configFile?: string;
   /** The component catalog (the CLI hands in `layers/catalog.ts`). */
   readonly catalog: readonly ComponentDefinition[];
@@ -58,7 +59,7 @@ export interface ProposeResult {
   readonly base: BaseRef;
   /** Files in the commit, relative to the platform root. */
   readonly files: readonly string[];
-  readonly diff: SynthDiff;
+  readonly diff: FleetDiff;
   /** The diff summary, Markdown, for the pull request description. */
   readonly markdown: string;
 }
@@ -178,8 +179,10 @@ export async function propose(opts: ProposeOptions): Promise<ProposeResult> {
       : resolved;
 
   // Synth (atomic: a bad config or a capacity failure leaves synth/ as it was), then the drift check.
-  const { build } = await synthesize({ repoRoot: opts.repoRoot, configFile, catalog: opts.catalog });
-  const drifts = await findDrift(opts.repoRoot, build.files);
+  const where = { repoRoot: opts.repoRoot, ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}), catalog: opts.catalog };
+  await synthesize(where);
+  // Content only: the new files are not tracked until the commit below.
+  const drifts = (await checkDrift(where)).drifts.filter((d) => d.status !== 'untracked' && d.status !== 'ignored');
   if (drifts.length) throw new EdgeIdpError(`synth/ does not match a fresh synth right after writing it:\n${formatDrift(drifts)}`, EXIT_CODES.drift);
 
   const after = await changedPaths(checkout);
@@ -187,7 +190,7 @@ export async function propose(opts: ProposeOptions): Promise<ProposeResult> {
   if (lateUnrelated.length) throw refuseUnrelated(lateUnrelated);
   const files = [...new Set(after.map((e) => e.path))].sort();
   if (files.length === 0) {
-    throw new EdgeIdpError('nothing to propose: platform.yaml, the platform source and synth/ match HEAD', EXIT_CODES.usage);
+    throw new EdgeIdpError('nothing to propose: the config, the platform source and synth/ match HEAD', EXIT_CODES.usage);
   }
 
   const branch = opts.branch ?? `edge-idp/${slugify(message)}-${await contentHash(opts.repoRoot, files)}`;
@@ -212,6 +215,6 @@ export async function propose(opts: ProposeOptions): Promise<ProposeResult> {
     throw gitFailure('commit', e);
   }
 
-  const diff = await diffBuild({ repoRoot: opts.repoRoot, build, base, checkout, configFile, catalog: opts.catalog });
-  return { branch, commit, ...(from ? { from } : {}), base, files, diff, markdown: renderSynthDiff(diff) };
+  const diff = await diffFleet({ ...where, base, checkout });
+  return { branch, commit, ...(from ? { from } : {}), base, files, diff, markdown: renderFleetDiff(diff) };
 }

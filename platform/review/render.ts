@@ -307,7 +307,7 @@ class Renderer {
     ];
     const requestsNote =
       r.oldSource === 'readme'
-        ? "Base requests are read back from the base's `synth/README.md` (memory rounded there): the difference is approximate."
+        ? "Base requests are read back from the base's site README (`synth/<site>/README.md`; memory rounded there): the difference is approximate."
         : r.oldSource === 'none'
           ? 'The base has no synth/ to compare requests with.'
           : '';

@@ -12,7 +12,7 @@ import { planSite } from './capacity.js';
 import { siteReadme } from './readme.js';
 import { inventoryFile, inventoryYaml, mergeWithPrevious } from '../render/inventory.js';
 import { requestsByComponent } from './summary.js';
-import { SYNTH_DIR, argocdDataDir, resourcesDir, rootDir, routesDir, valuesFile } from './paths.js';
+import { argocdDataDir, resourcesDir, rootDir, routesDir, siteReadmeFile, valuesFile } from './paths.js';
 import { bootstrapEnv } from './bootstrap-env.js';
 import { objectFileBase, yamlFile } from './files.js';
 import type { KubeObject, SiteBuild } from './site-build.js';
@@ -93,7 +93,7 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
   files.set(inventoryFile(site), inventoryYaml(mergeWithPrevious(partial, previousInventory)));
   const plan = planSite(partial);
   files.set(
-    `${SYNTH_DIR}/README.md`,
+    siteReadmeFile(site),
     siteReadme({
       site,
       domain: config.site.domain,

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { SYNTH_DIR } from './paths.js';
-import { listFiles } from './write.js';
+import { listFiles, readIfExists } from './write.js';
 
 export interface Drift {
   readonly path: string;
@@ -79,8 +79,14 @@ export async function findUntracked(repoRoot: string, paths: readonly string[]):
   return { checked: true, drifts, uncommitted: nulList(status).filter((f) => /^[ MADRCU?!]{2} /.test(f)).length };
 }
 
-export async function findDrift(repoRoot: string, files: ReadonlyMap<string, string>): Promise<Drift[]> {
-  const onDisk = new Set(await listFiles(repoRoot));
+/**
+ * The differences between `files` (a fresh synth) and the working tree within `scope`: a folder
+ * (a site's, or all of synth/), or one file (the index; then `files` holds it).
+ */
+export async function findDrift(repoRoot: string, files: ReadonlyMap<string, string>, scope: string = SYNTH_DIR): Promise<Drift[]> {
+  const onDisk = new Set(
+    files.has(scope) ? ((await readIfExists(join(repoRoot, scope))) === undefined ? [] : [scope]) : await listFiles(repoRoot, scope),
+  );
   const drifts: Drift[] = [];
   for (const path of [...new Set([...files.keys(), ...onDisk])].sort()) {
     const fresh = files.get(path);

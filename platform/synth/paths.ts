@@ -12,6 +12,14 @@ export function siteDir(site: string): string {
   return `${SYNTH_DIR}/${site}`;
 }
 
+/** The fleet index: every site with its groups, ring, requests and capacity verdicts. */
+export const FLEET_INDEX = `${SYNTH_DIR}/README.md`;
+
+/** What one site runs: components, requests, ordering, the capacity plan. */
+export function siteReadmeFile(site: string): string {
+  return `${siteDir(site)}/README.md`;
+}
+
 /** What the root Application syncs: AppProjects, PriorityClasses, ApplicationSets, root-owned Applications. */
 export function rootDir(site: string): string {
   return `${siteDir(site)}/root`;

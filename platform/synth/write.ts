@@ -1,26 +1,28 @@
 /**
- * Writes synth/ the way projen writes generated files: everything under synth/ is owned, so
- * files the new synth does not produce are removed (and named in the report); unchanged files
- * keep their inode and mtime.
+ * Writes synth/ the way projen writes generated files, per site: synth owns the site folders it
+ * writes (`synth/<site>/`) and the fleet index (`synth/README.md`). Within a site folder every
+ * file is generated: a file the new synth does not produce is removed and named in the report
+ * (by hand-made when it lacks the generated header); a site folder whose site is gone is removed
+ * as a whole. Anything else under synth/ is left alone. Unchanged files keep their inode and
+ * mtime, and a site whose files are all unchanged is not touched at all.
  *
- * Old or new, whatever the interruption. The whole new tree is built in a staging folder
- * beside synth/ (`.synth-new-*`; unchanged files are hard links to the old ones), then swapped in
- * with two renames (synth → `.synth-old-*`, staging → synth) under a journal
- * (`.synth-journal.json`, written atomically before the first rename). A run killed at any
- * moment leaves either the old synth/ untouched, or the new one in place, or — killed between
- * the two renames — a journal the next run (any `synth`, or `recoverInterruptedWrite`) uses to
- * put the old tree back. A lock file (`.synth-lock`, holding the writer's pid) keeps two runs
- * from writing at once; a lock whose process is gone is taken over. Every `.synth-*` leftover
- * of a killed run is removed by the next one.
+ * Old or new, whatever the interruption, for the whole fleet. Each changed entry (a site folder,
+ * or the index) is built complete in a staging folder beside synth/ (`.synth-new-*`; unchanged
+ * files are hard links to the old ones). Then, under a journal (`.synth-journal.json`, written
+ * atomically first, listing every entry), each old entry moves to `.synth-old-*` and its new one
+ * into synth/; removing the then empty staging folder marks the swap done. A run killed at any
+ * moment leaves the old tree untouched, the new one in place, or a journal the next run (any
+ * `synth`, or `recoverInterruptedWrite`) uses to put every old entry back. A lock file
+ * (`.synth-lock`, holding the writer's pid) keeps two runs from writing at once; a lock whose
+ * process is gone is taken over. Every `.synth-*` leftover of a killed run is removed by the next one.
  *
  * Interruption the polite way (SIGINT through an AbortSignal) is checked between steps up to
  * the swap: the run stops, removes its staging folder and leaves synth/ as it was. Once the
- * swap has begun it completes; the two renames are synchronous, so no signal handler runs
- * between them.
+ * swap has begun it completes; its renames are synchronous, so no signal handler runs between them.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
+import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { compareText } from '../model/order.js';
@@ -204,9 +206,26 @@ async function acquireLock(repoRoot: string): Promise<() => Promise<void>> {
   throw new WriteError(`another edge-idp run took ${join(repoRoot, LOCK_FILE)} at the same time. Fix: run synth again.`);
 }
 
+/** One entry of synth/ a write replaces (`new`), adds (`new`, not `old`) or removes (`old`, not `new`). */
+interface JournalEntry {
+  /** A name directly under synth/: a site folder or `README.md`. */
+  readonly name: string;
+  /** It exists in the old tree (and moves to the old folder). */
+  readonly old: boolean;
+  /** It exists in the new tree (staged, and moves into synth/). */
+  readonly new: boolean;
+}
+
 interface Journal {
   readonly staging: string;
   readonly old: string;
+  /**
+   * The entries swapped, in swap order; absent in a journal of the older whole-tree writer (the
+   * staging folder was all of synth/).
+   */
+  readonly entries?: readonly JournalEntry[];
+  /** synth/ did not exist before this write (it was created empty for the swap). */
+  readonly createdSynth?: boolean;
 }
 
 async function readJournal(repoRoot: string): Promise<Journal | undefined> {
@@ -220,7 +239,9 @@ async function readJournal(repoRoot: string): Promise<Journal | undefined> {
     j = undefined;
   }
   const ok = (name: unknown, prefix: string) => typeof name === 'string' && name.startsWith(prefix) && basename(name) === name;
-  if (!j || !ok(j.staging, STAGING_PREFIX) || !ok(j.old, OLD_PREFIX)) {
+  const entryOk = (e: Partial<JournalEntry>) =>
+    typeof e === 'object' && e !== null && typeof e.name === 'string' && basename(e.name) === e.name && e.name !== '..' && e.name !== '.' && typeof e.old === 'boolean' && typeof e.new === 'boolean';
+  if (!j || !ok(j.staging, STAGING_PREFIX) || !ok(j.old, OLD_PREFIX) || (j.entries !== undefined && !(Array.isArray(j.entries) && j.entries.every(entryOk)))) {
     throw new WriteError(`${path} is not a journal edge-idp wrote: cannot tell how to finish the interrupted write. Fix: check that ${SYNTH_DIR}/ is complete (git status), then delete ${path}.`);
   }
   return j as Journal;
@@ -237,9 +258,30 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
+ * Puts every entry of an unfinished swap back where the old tree had it. Per entry, where it
+ * stands tells how far the swap got: the old one still in synth/ (not moved), in the old folder
+ * with the new one still staged (half), or in the old folder with the new one in synth/ (done).
+ */
+async function rollBack(repoRoot: string, journal: Journal & { entries: readonly JournalEntry[] }): Promise<void> {
+  const synth = join(repoRoot, SYNTH_DIR);
+  const staging = join(repoRoot, journal.staging);
+  const old = join(repoRoot, journal.old);
+  for (const e of [...journal.entries].reverse()) {
+    const [inStaging, inOld] = [await exists(join(staging, e.name)), await exists(join(old, e.name))];
+    // The new entry reached synth/: take it out again.
+    if (e.new && !inStaging && (await exists(join(synth, e.name)))) {
+      await mkdir(staging, { recursive: true });
+      renameSync(join(synth, e.name), join(staging, e.name));
+    }
+    if (e.old && inOld) renameSync(join(old, e.name), join(synth, e.name));
+  }
+  if (journal.createdSynth) await rmdir(synth).catch(() => undefined);
+}
+
+/**
  * With the lock held: finish what a killed write left. A journal whose staging folder still
- * exists means the swap did not finish: the old tree goes back. A journal without it means
- * the new tree is in place: the old one is deleted. Then every `.synth-*` leftover goes.
+ * exists means the swap did not finish: every old entry goes back. A journal without it means
+ * the new tree is in place: the old entries are deleted. Then every `.synth-*` leftover goes.
  */
 async function recoverLocked(repoRoot: string): Promise<void> {
   const journal = await readJournal(repoRoot);
@@ -248,7 +290,9 @@ async function recoverLocked(repoRoot: string): Promise<void> {
     const staging = join(repoRoot, journal.staging);
     const old = join(repoRoot, journal.old);
     const [hasStaging, hasOld, hasSynth] = [await exists(staging), await exists(old), await exists(synth)];
-    if (hasOld && !hasSynth) renameSync(old, synth);
+    if (journal.entries) {
+      if (hasStaging) await rollBack(repoRoot, { ...journal, entries: journal.entries });
+    } else if (hasOld && !hasSynth) renameSync(old, synth);
     else if (hasOld && hasStaging) {
       throw new WriteError(`an interrupted write left both ${synth} and ${old}: cannot tell which is current. Fix: keep the right one as ${SYNTH_DIR}/, delete the other and ${join(repoRoot, JOURNAL_FILE)}.`);
     }
@@ -299,28 +343,242 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
-export async function writeSynth(repoRoot: string, files: ReadonlyMap<string, string>, opts: WriteOptions = {}): Promise<WriteReport> {
-  for (const path of files.keys()) {
-    if (!path.startsWith(`${SYNTH_DIR}/`) || path.split('/').includes('..')) {
-      throw new Error(`refusing to write '${path}': generated files live under ${SYNTH_DIR}/`);
+/** What a write does to one site folder. */
+export interface SiteWriteReport {
+  readonly written: readonly string[];
+  readonly unchanged: number;
+  readonly removed: readonly string[];
+}
+
+const isWriteErrno = (e: unknown) => ['EACCES', 'EPERM', 'EROFS'].includes(String((e as NodeJS.ErrnoException)?.code));
+
+/**
+ * One write of synth/: open it (takes the lock and finishes a killed write), stage what changed
+ * (`stageSite`, `stageFile`, `removeSite`), then `commit` (the swap) or `close` without commit
+ * (nothing changes). Staging streams: a fleet's sites are built and staged one at a time, so
+ * memory does not grow with the fleet. A repository that cannot be written is fine as long as
+ * nothing needs writing (a current read-only checkout passes); the first change then fails with
+ * the reason.
+ */
+export class SynthWriter {
+  private release: (() => Promise<void>) | undefined;
+  private staging: string | undefined;
+  private readonly entries: JournalEntry[] = [];
+  private readonly report = { written: [] as string[], unchanged: 0, removed: [] as string[], handMade: [] as string[] };
+  private staged = 0;
+  private done = false;
+
+  private constructor(
+    readonly repoRoot: string,
+    private readonly signal: AbortSignal | undefined,
+    private readonly lockError: unknown,
+  ) {}
+
+  /** Takes the lock and finishes or undoes a write a killed run left. */
+  static async open(repoRoot: string, opts: WriteOptions = {}): Promise<SynthWriter> {
+    await assertSynthFolder(repoRoot);
+    let release: (() => Promise<void>) | undefined;
+    let lockError: unknown;
+    try {
+      release = await acquireLock(repoRoot);
+    } catch (e) {
+      if (!isWriteErrno(e)) throw describeWriteError(repoRoot, e) ?? e;
+      // Read-only: fine unless something must be written (or recovered).
+      lockError = e;
+      if (await needsRecovery(repoRoot)) throw describeWriteError(repoRoot, e) ?? e;
+    }
+    const writer = new SynthWriter(repoRoot, opts.signal, lockError);
+    writer.release = release;
+    if (release) {
+      try {
+        await mappingWriteErrors(repoRoot, () => recoverLocked(repoRoot));
+      } catch (e) {
+        await writer.close();
+        throw e;
+      }
+      phase('locked');
+    }
+    return writer;
+  }
+
+  private async stagingDir(): Promise<string> {
+    if (this.lockError !== undefined) throw describeWriteError(this.repoRoot, this.lockError) ?? this.lockError;
+    if (!this.staging) {
+      // mkdir, not mkdtemp: a staged site folder keeps the usual mode (0777 - umask), not 0700.
+      const staging = join(this.repoRoot, STAGING_PREFIX + randomBytes(6).toString('hex'));
+      await mappingWriteErrors(this.repoRoot, () => mkdir(staging));
+      this.staging = staging;
+    }
+    return this.staging;
+  }
+
+  private async noteRemoved(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      this.report.removed.push(path);
+      if (!((await readIfExists(join(this.repoRoot, path))) ?? '').includes(GENERATED_HEADER)) this.report.handMade.push(path);
     }
   }
-  await assertSynthFolder(repoRoot);
-  return mappingWriteErrors(repoRoot, async () => {
-    // Up to date and nothing to recover: no lock, no write (a read-only checkout that is current passes).
-    if (!(await needsRecovery(repoRoot))) {
-      const plan = await planWrite(repoRoot, files);
-      if (plan.changed.length === 0 && plan.stale.length === 0) return { written: [], unchanged: plan.same.size, removed: [], handMade: [] };
+
+  /**
+   * The new content of `synth/<site>/` (every key under it): compared with the folder on disk
+   * and staged when anything differs. Throws `InterruptedError` when aborted.
+   */
+  async stageSite(site: string, files: ReadonlyMap<string, string>): Promise<SiteWriteReport> {
+    const dir = `${SYNTH_DIR}/${site}`;
+    for (const path of files.keys()) {
+      if (!path.startsWith(`${dir}/`) || path.split('/').includes('..')) throw new Error(`refusing to write '${path}' as part of ${dir}/`);
     }
-    const release = await acquireLock(repoRoot);
+    return mappingWriteErrors(this.repoRoot, async () => {
+      checkAbort(this.signal);
+      const plan = await planWrite(this.repoRoot, files, dir);
+      if (plan.changed.length === 0 && plan.stale.length === 0) {
+        this.report.unchanged += plan.same.size;
+        return { written: [], unchanged: plan.same.size, removed: [] };
+      }
+      const staging = await this.stagingDir();
+      for (const [path, content] of plan.sorted) {
+        const target = join(staging, relative(SYNTH_DIR, path));
+        await mkdir(dirname(target), { recursive: true });
+        if (plan.same.has(path)) await linkOrCopy(join(this.repoRoot, path), target);
+        else await writeFile(target, content, 'utf8');
+        phase(`stage:${++this.staged}`);
+        checkAbort(this.signal);
+      }
+      this.entries.push({ name: site, old: await exists(join(this.repoRoot, dir)), new: true });
+      this.report.written.push(...plan.changed);
+      this.report.unchanged += plan.same.size;
+      await this.noteRemoved(plan.stale);
+      return { written: plan.changed, unchanged: plan.same.size, removed: plan.stale };
+    });
+  }
+
+  /** The new content of a file directly under synth/ (the fleet index). */
+  async stageFile(name: string, content: string): Promise<boolean> {
+    if (basename(name) !== name || name === '..') throw new Error(`refusing to write '${name}' directly under ${SYNTH_DIR}/`);
+    return mappingWriteErrors(this.repoRoot, async () => {
+      const path = join(this.repoRoot, SYNTH_DIR, name);
+      if ((await readIfExists(path)) === content) {
+        this.report.unchanged++;
+        return false;
+      }
+      const staging = await this.stagingDir();
+      await writeFile(join(staging, name), content, 'utf8');
+      phase(`stage:${++this.staged}`);
+      checkAbort(this.signal);
+      this.entries.push({ name, old: await exists(path), new: true });
+      this.report.written.push(`${SYNTH_DIR}/${name}`);
+      return true;
+    });
+  }
+
+  /** Removes `synth/<site>/` as a whole (its site is gone); nothing when it does not exist. */
+  async removeSite(site: string): Promise<readonly string[]> {
+    if (basename(site) !== site || site === '..' || site === '.') throw new Error(`refusing to remove '${site}' from ${SYNTH_DIR}/`);
+    return mappingWriteErrors(this.repoRoot, async () => {
+      const files = await listFiles(this.repoRoot, `${SYNTH_DIR}/${site}`);
+      if (!(await exists(join(this.repoRoot, SYNTH_DIR, site)))) return [];
+      await this.stagingDir();
+      this.entries.push({ name: site, old: true, new: false });
+      await this.noteRemoved(files);
+      return files;
+    });
+  }
+
+  /** The swap: afterwards synth/ holds every staged entry, and none of the removed ones. */
+  async commit(): Promise<WriteReport> {
+    const report: WriteReport = {
+      written: [...this.report.written].sort(compareText),
+      unchanged: this.report.unchanged,
+      removed: [...this.report.removed].sort(compareText),
+      handMade: [...this.report.handMade].sort(compareText),
+    };
+    if (this.entries.length === 0) return report;
+    const { repoRoot } = this;
+    const staging = this.staging!;
+    const synth = join(repoRoot, SYNTH_DIR);
+    const old = join(repoRoot, OLD_PREFIX + basename(staging).slice(STAGING_PREFIX.length));
+    const entries = [...this.entries].sort((a, b) => compareText(a.name, b.name));
+    await mappingWriteErrors(repoRoot, async () => {
+      phase('staged');
+      checkAbort(this.signal);
+      const createdSynth = !(await exists(synth));
+      try {
+        await mkdir(old);
+        const journal: Journal = { staging: basename(staging), old: basename(old), entries, ...(createdSynth ? { createdSynth } : {}) };
+        const journalTmp = join(repoRoot, `${JOURNAL_FILE}.tmp`);
+        await writeFile(journalTmp, `${JSON.stringify(journal)}\n`, 'utf8');
+        await rename(journalTmp, join(repoRoot, JOURNAL_FILE));
+        phase('journal');
+        checkAbort(this.signal);
+        // The swap: synchronous, so no signal handler or other task runs between the renames.
+        if (createdSynth) mkdirSync(synth);
+        let moved = false;
+        for (const e of entries) {
+          if (e.old) {
+            renameSync(join(synth, e.name), join(old, e.name));
+            if (!moved) phase('old-moved');
+            moved = true;
+          }
+          if (e.new) renameSync(join(staging, e.name), join(synth, e.name));
+        }
+        if (!moved) phase('old-moved');
+        // The staging folder is empty now; removing it marks the swap done (see recoverLocked).
+        rmdirSync(staging);
+      } catch (e) {
+        // Before the swap is done every old entry goes back (an interruption included), and the journal goes.
+        try {
+          await recoverLocked(repoRoot);
+        } catch {
+          // The original error says more; the next run recovers.
+        }
+        throw e;
+      }
+      this.done = true;
+      phase('swapped');
+      await rm(old, { recursive: true, force: true });
+      phase('old-removed');
+      await unlink(join(repoRoot, JOURNAL_FILE));
+    });
+    return report;
+  }
+
+  /** Removes what was staged when nothing was committed, and releases the lock. Safe to call twice. */
+  async close(): Promise<void> {
     try {
-      await recoverLocked(repoRoot);
-      phase('locked');
-      return await writeLocked(repoRoot, files, opts.signal);
+      if (this.staging && !this.done) await rm(this.staging, { recursive: true, force: true });
+      this.staging = undefined;
     } finally {
-      await release();
+      const release = this.release;
+      this.release = undefined;
+      await release?.();
     }
-  });
+  }
+}
+
+/**
+ * Writes the given files (each under `synth/<site>/`, or directly under synth/) in one swap:
+ * every site folder among them is replaced as a whole (a file of it not in `files` is removed),
+ * each top-level file is replaced; nothing else under synth/ is touched.
+ */
+export async function writeSynth(repoRoot: string, files: ReadonlyMap<string, string>, opts: WriteOptions = {}): Promise<WriteReport> {
+  const sites = new Map<string, Map<string, string>>();
+  const top = new Map<string, string>();
+  for (const [path, content] of files) {
+    const parts = path.split('/');
+    if (parts[0] !== SYNTH_DIR || parts.length < 2 || parts.includes('..')) {
+      throw new Error(`refusing to write '${path}': generated files live under ${SYNTH_DIR}/`);
+    }
+    if (parts.length === 2) top.set(parts[1]!, content);
+    else sites.set(parts[1]!, (sites.get(parts[1]!) ?? new Map<string, string>()).set(path, content));
+  }
+  const writer = await SynthWriter.open(repoRoot, opts);
+  try {
+    for (const [site, siteFiles] of [...sites].sort(([a], [b]) => compareText(a, b))) await writer.stageSite(site, siteFiles);
+    for (const [name, content] of [...top].sort(([a], [b]) => compareText(a, b))) await writer.stageFile(name, content);
+    return await writer.commit();
+  } finally {
+    await writer.close();
+  }
 }
 
 async function needsRecovery(repoRoot: string): Promise<boolean> {
@@ -335,16 +593,16 @@ async function needsRecovery(repoRoot: string): Promise<boolean> {
 }
 
 interface WritePlan {
-  readonly existing: readonly string[];
   readonly sorted: readonly (readonly [string, string])[];
   readonly changed: readonly string[];
   /** Files whose content on disk is already right. */
   readonly same: ReadonlySet<string>;
+  /** Files under `dir` on disk that `files` lacks. */
   readonly stale: readonly string[];
 }
 
-async function planWrite(repoRoot: string, files: ReadonlyMap<string, string>): Promise<WritePlan> {
-  const existing = await listFiles(repoRoot);
+async function planWrite(repoRoot: string, files: ReadonlyMap<string, string>, dir: string): Promise<WritePlan> {
+  const existing = await listFiles(repoRoot, dir);
   const onDisk = new Set(existing);
   const sorted = [...files].sort(([a], [b]) => compareText(a, b));
   const changed: string[] = [];
@@ -354,54 +612,5 @@ async function planWrite(repoRoot: string, files: ReadonlyMap<string, string>): 
     else changed.push(path);
   }
   const stale = existing.filter((p) => !files.has(p));
-  return { existing, sorted, changed, same, stale };
-}
-
-async function writeLocked(repoRoot: string, files: ReadonlyMap<string, string>, signal: AbortSignal | undefined): Promise<WriteReport> {
-  const { sorted, changed, same, stale } = await planWrite(repoRoot, files);
-  if (changed.length === 0 && stale.length === 0) return { written: [], unchanged: same.size, removed: [], handMade: [] };
-  const handMade: string[] = [];
-  for (const path of stale) if (!((await readIfExists(join(repoRoot, path))) ?? '').includes(GENERATED_HEADER)) handMade.push(path);
-  checkAbort(signal);
-
-  const synth = join(repoRoot, SYNTH_DIR);
-  // mkdir, not mkdtemp: the staging folder becomes synth/, so it gets the usual mode (0777 - umask), not 0700.
-  const staging = join(repoRoot, STAGING_PREFIX + randomBytes(6).toString('hex'));
-  await mkdir(staging);
-  const old = join(repoRoot, OLD_PREFIX + basename(staging).slice(STAGING_PREFIX.length));
-  try {
-    let n = 0;
-    for (const [path, content] of sorted) {
-      const target = join(staging, relative(SYNTH_DIR, path));
-      await mkdir(dirname(target), { recursive: true });
-      if (same.has(path)) await linkOrCopy(join(repoRoot, path), target);
-      else await writeFile(target, content, 'utf8');
-      phase(`stage:${++n}`);
-      checkAbort(signal);
-    }
-    phase('staged');
-    const journal: Journal = { staging: basename(staging), old: basename(old) };
-    const journalTmp = join(repoRoot, `${JOURNAL_FILE}.tmp`);
-    await writeFile(journalTmp, `${JSON.stringify(journal)}\n`, 'utf8');
-    await rename(journalTmp, join(repoRoot, JOURNAL_FILE));
-    phase('journal');
-    const hadSynth = await exists(synth);
-    checkAbort(signal);
-    // The swap: synchronous, so no signal handler or other task runs between the two renames.
-    if (hadSynth) renameSync(synth, old);
-    phase('old-moved');
-    renameSync(staging, synth);
-  } catch (e) {
-    try {
-      await recoverLocked(repoRoot);
-    } catch {
-      // The original error says more; the next run recovers.
-    }
-    throw e;
-  }
-  phase('swapped');
-  await rm(old, { recursive: true, force: true });
-  phase('old-removed');
-  await unlink(join(repoRoot, JOURNAL_FILE));
-  return { written: changed, unchanged: same.size, removed: stale, handMade };
+  return { sorted, changed, same, stale };
 }

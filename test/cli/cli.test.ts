@@ -112,7 +112,11 @@ describe('edge-idp CLI', () => {
       expect(r.out).toMatch(new RegExp(`^usage: edge-idp ${name} \\[options\\]\n`));
       expect(r.out).toContain('--root DIR');
       expect(r.out).toContain('-h, --help');
-      if (name !== 'docs') expect(r.out).toMatch(/--config FILE +the config file \(default: platform\.yaml in the --root directory\); a relative path is relative to the current directory/);
+      if (name !== 'docs') {
+        expect(r.out).toMatch(/--config FILE +a one-site config file \(default: fleet\.yaml with sites\/, else platform\.yaml, in the --root directory\); a relative path is relative to the current directory/);
+      }
+      // Every command that builds sites takes --site, repeatable.
+      if (!['docs', 'propose'].includes(name)) expect(r.out).toMatch(/--site NAME +only this site of the fleet \(default: every site\) \(repeatable\)/);
     }
     expect(cliIn(repo, 'help', name).out).toBe(cli(name, '--help').out);
   });

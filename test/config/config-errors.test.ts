@@ -132,7 +132,8 @@ describe('config errors: one clear error per problem, with path, bad value and w
     const raw = baseConfigObject();
     delete raw.git;
     const cfg = await configFrom(raw);
-    expect(cfg.git).toEqual({ repoURL: 'https://git.example.com/org/edge-idp.git', revision: 'main' });
+    // Outside a checkout (the test's git defaults name no folder) ArgoCD's paths start at the top.
+    expect(cfg.git).toEqual({ repoURL: 'https://git.example.com/org/edge-idp.git', revision: 'main', path: '' });
   });
 
   it('defaults are resolved in one place', async () => {

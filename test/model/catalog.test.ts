@@ -162,7 +162,7 @@ describe('a component added as one file plus one index line (the velero fixture)
   it('is counted by the capacity plan', () => {
     const green = site.plan.outcomes[0]!.placement;
     expect(green.placements.some((p) => p.instance.pod.component === 'velero')).toBe(true);
-    expect(yamlOf('synth/README.md')).toMatch(/\| 02-engines \| velero \| important \| velero \|/);
+    expect(yamlOf('synth/edge-01/README.md')).toMatch(/\| 02-engines \| velero \| important \| velero \|/);
   });
 
   it('is documented in the config reference, with its setting', () => {

@@ -105,7 +105,7 @@ describe('edge-idp diff', () => {
     expect(markdown).toContain('`ipam.operator.clusterPoolIPv4PodCIDRList`: `["10.42.0.0/16"]` → `["10.50.0.0/16"]`');
   });
 
-  it("falls back to the base's synth/README.md for requests when the base's synth/ does not come from the current code", async () => {
+  it("falls back to the base's synth/<site>/README.md for requests when the base's synth/ does not come from the current code", async () => {
     const { diff, markdown } = await scenario((repo) => {
       // A base whose committed synth/ the current code does not reproduce (a hand edit stands in for older code).
       const values = 'synth/edge-01/layers/00-core/cilium/values.yaml';
@@ -116,7 +116,7 @@ describe('edge-idp diff', () => {
     expect(diff.requests).toMatchObject({ oldSource: 'readme', approximate: true });
     expect(diff.requests.delta!.cpuMillis).toBe(-60);
     expect(diff.verdict).toEqual({ old: 'passes', new: 'passes' });
-    expect(markdown).toContain("read back from the base's `synth/README.md`");
+    expect(markdown).toContain("read back from the base's site README (`synth/<site>/README.md`");
     expect(markdown).toContain('| difference | ≈ -60m |');
   });
 
@@ -192,7 +192,7 @@ describe('compareSynth (no git, no build)', () => {
   });
 
   it('reads requests, tiers and the verdict back from synth/README.md (the fallback for the base)', () => {
-    const readme = factsFromReadme(baseBuild.files.get('synth/README.md')!)!;
+    const readme = factsFromReadme(baseBuild.files.get('synth/edge-01/README.md')!)!;
     const exact = factsFromBuild(baseBuild);
     expect(readme.source).toBe('readme');
     expect(readme.exact).toBe(false);

@@ -63,7 +63,7 @@ describe('edge-idp propose', () => {
     const committed = repo.git('show', '--name-only', '--format=', 'HEAD').split('\n').sort();
     expect(committed).toContain('platform.yaml');
     // The chart version lives in the core ApplicationSet (and bootstrap installs the same chart).
-    expect(committed).toEqual(expect.arrayContaining(['platform.yaml', 'synth/README.md', 'synth/edge-01/root/applicationset-edge-idp-core.yaml']));
+    expect(committed).toEqual(expect.arrayContaining(['platform.yaml', 'synth/edge-01/README.md', 'synth/edge-01/root/applicationset-edge-idp-core.yaml']));
     expect(committed).not.toContain('synth/edge-01/layers/00-core/cilium/values.yaml');
     expect(committed.every((p) => p === 'platform.yaml' || p.startsWith('synth/'))).toBe(true);
     expect([...result.files].sort()).toEqual(committed);

@@ -73,13 +73,31 @@ describe('site rename and the inventory', () => {
     expect(doc.staleReason).toContain('edge-idp inventory');
   });
 
-  it('does not guess between several other sites', async () => {
+  it('carries from the folder the rename removes, not from a folder synth did not write', async () => {
     const dir = siteCopy();
     mkdirSync(join(dir, 'synth', 'edge-02'));
     cpSync(join(dir, OLD), join(dir, inventoryFile('edge-02')));
     rename(dir);
-    const { build } = await synthesize({ catalog: CATALOG, repoRoot: dir });
+    const { build, removedSites } = await synthesize({ catalog: CATALOG, repoRoot: dir });
+    expect(removedSites).toEqual(['edge-01']);
+    expect(build.inventoryCarriedFrom).toBe(OLD);
+    // Not in the index (synth never wrote it): left alone.
+    expect(readFileSync(join(dir, inventoryFile('edge-02')), 'utf8')).toBe(readFileSync(join(REPO_ROOT, OLD), 'utf8'));
+  });
+
+  it('does not guess between several removed sites', async () => {
+    const dir = siteCopy();
+    // The index says edge-02 came from platform.yaml too (an earlier name of the site, say).
+    mkdirSync(join(dir, 'synth', 'edge-02'));
+    cpSync(join(dir, OLD), join(dir, inventoryFile('edge-02')));
+    const index = join(dir, 'synth', 'README.md');
+    const row = readFileSync(index, 'utf8').split('\n').find((l) => l.startsWith('| [edge-01](edge-01/README.md)'))!;
+    writeFileSync(index, readFileSync(index, 'utf8').replace(row, `${row}\n${row.replaceAll('edge-01', 'edge-02')}`));
+    rename(dir);
+    const { build, removedSites } = await synthesize({ catalog: CATALOG, repoRoot: dir });
+    expect(removedSites).toEqual(['edge-01', 'edge-02']);
     expect(build.inventoryCarriedFrom).toBeUndefined();
     expect(parseInventory(build.files.get(NEW)!).doc!.staleReason).toMatch(/no chart images rendered yet/);
+    expect((await listFiles(dir)).filter((p) => !p.startsWith('synth/edge-99/'))).toEqual(['synth/README.md']);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDrift, synthesize } from '../../platform/synth/synthesize.js';
-import { findDrift, formatDrift } from '../../platform/synth/drift.js';
+import { formatDrift } from '../../platform/synth/drift.js';
 import { listFiles } from '../../platform/synth/write.js';
 import { ConfigError } from '../../platform/config/errors.js';
 import { GENERATED_HEADER } from '../../platform/synth/files.js';
@@ -38,12 +38,13 @@ describe('synth', () => {
   it('writes, then leaves unchanged files untouched and reports it', async () => {
     const repo = scratchRepo();
     const first = await synthesize({ catalog: CATALOG, repoRoot: repo });
-    expect(first.report.written.length).toBe(first.build.files.size);
+    // The site's files and the index.
+    expect(first.report.written).toEqual([...first.build.files.keys(), 'synth/README.md'].sort());
     const probe = join(repo, [...first.build.files.keys()][0]!);
     const old = new Date('2020-01-01T00:00:00Z');
     utimesSync(probe, old, old);
     const second = await synthesize({ catalog: CATALOG, repoRoot: repo });
-    expect(second.report).toEqual({ written: [], unchanged: first.build.files.size, removed: [], handMade: [] });
+    expect(second.report).toEqual({ written: [], unchanged: first.build.files.size + 1, removed: [], handMade: [] });
     expect(statSync(probe).mtime.toISOString()).toBe(old.toISOString());
   });
 
@@ -83,17 +84,24 @@ describe('synth', () => {
     expect(text).toContain('+kubeProxyReplacement: true');
   });
 
-  it('detects missing and stale files', async () => {
+  it('detects missing and stale files in the site folder; leaves what synth does not own alone', async () => {
     const repo = scratchRepo();
-    const { build } = await synthesize({ catalog: CATALOG, repoRoot: repo });
+    await synthesize({ catalog: CATALOG, repoRoot: repo });
     const victim = 'synth/edge-01/root/priorityclass-edge-idp-core.yaml';
     rmSync(join(repo, victim));
-    writeFileSync(join(repo, 'synth', 'extra.yaml'), 'x: 1\n');
-    const drifts = await findDrift(repo, build.files);
+    writeFileSync(join(repo, 'synth', 'edge-01', 'extra.yaml'), 'x: 1\n');
+    writeFileSync(join(repo, 'synth', 'notes.md'), 'mine\n');
+    const { drifts } = await checkDrift({ catalog: CATALOG, repoRoot: repo });
     expect(drifts.map((d) => [d.status, d.path])).toEqual([
+      ['stale', 'synth/edge-01/extra.yaml'],
       ['missing', victim],
-      ['stale', 'synth/extra.yaml'],
     ]);
+    // A synth puts the site folder right and keeps the file it does not own.
+    const { report } = await synthesize({ catalog: CATALOG, repoRoot: repo });
+    expect(report.removed).toEqual(['synth/edge-01/extra.yaml']);
+    expect(report.handMade).toEqual(['synth/edge-01/extra.yaml']);
+    expect(readFileSync(join(repo, 'synth', 'notes.md'), 'utf8')).toBe('mine\n');
+    expect((await checkDrift({ catalog: CATALOG, repoRoot: repo })).drifts).toEqual([]);
   });
 
   it('the committed synth/ matches a fresh synth of the committed platform.yaml', async () => {
