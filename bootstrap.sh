@@ -629,13 +629,14 @@ preflight_synth() {
     return 0
   fi
   local rc=0 out
-  info "+ npm run -s check"
-  out=$(cd "${REPO_ROOT}" && npm run -s check 2>&1) || rc=$?
+  # Only this site's folder: in a fleet, another site's pending change is not this cluster's concern.
+  info "+ npm run -s check -- --site ${SITE}"
+  out=$(cd "${REPO_ROOT}" && npm run -s check -- --site "${SITE}" 2>&1) || rc=$?
   if ((rc != 0)); then
     printf '%s\n' "${out}" | sed 's/^/      /' >&2
-    die "${EX_SYNTH}" "synth/ is out of date with the source (npm run -s check exited ${rc}). Refusing to bootstrap from stale output: run 'npm run synth', review and commit synth/, push, then re-run" "npm run -s check" "git status synth/"
+    die "${EX_SYNTH}" "synth/${SITE} is out of date with the source (npm run -s check exited ${rc}). Refusing to bootstrap from stale output: run 'npm run synth', review and commit synth/, push, then re-run" "npm run -s check -- --site ${SITE}" "git status synth/"
   fi
-  info "synth/ is up to date"
+  info "synth/${SITE} is up to date"
   if command -v git >/dev/null 2>&1 && git -C "${REPO_ROOT}" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     if [[ -n "$(git -C "${REPO_ROOT}" status --porcelain -- "synth/${SITE}" 2>/dev/null)" ]]; then
       warn "synth/${SITE} has uncommitted changes: ArgoCD reads git, not this working tree; commit and push them, or ArgoCD will change what bootstrap applied"
@@ -674,7 +675,7 @@ preflight_git() {
   info "+ git ls-remote --exit-code ${GIT_REPO_URL} ${GIT_REVISION} (${how})"
   out=$(git_cmd ls-remote --exit-code "${GIT_REPO_URL}" "${GIT_REVISION}" 2>&1) || rc=$?
   if ((rc == 2)); then
-    die "${EX_GIT}" "the git repository ${GIT_REPO_URL} has no branch or tag '${GIT_REVISION}' (git.revision in platform.yaml): push it, or fix git.revision and run 'npm run synth'"
+    die "${EX_GIT}" "the git repository ${GIT_REPO_URL} has no branch or tag '${GIT_REVISION}' (git.revision in platform.yaml; in a fleet, the ref of the site's rollout ring in fleet.yaml): push it (a ring's ref: git push origin ${GIT_REVISION}), or fix the config and run 'npm run synth'"
   elif ((rc != 0)); then
     printf '%s\n' "${out}" | sed 's/^/      /' >&2
     die "${EX_GIT}" "cannot read the git repository ${GIT_REPO_URL} ${how} (git ls-remote exited ${rc}). ArgoCD reads synth/ from there: set git.repoURL in platform.yaml to your repository (the example URL is a placeholder) and run 'npm run synth'; for a private repository set EDGE_IDP_GIT_USERNAME and EDGE_IDP_GIT_PASSWORD (a token) or EDGE_IDP_GIT_SSH_KEY; or pass --skip-git-check if only the cluster can reach it"

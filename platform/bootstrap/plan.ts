@@ -141,7 +141,7 @@ export function planLines(env: BootstrapEnv, opts: PlanOptions): string[] {
   run(['kubectl', 'version', '--client', '-o', 'json'], opts.minKubectl ? `need >= ${opts.minKubectl}` : '');
   run(['helm', 'version', '--template', '{{.Version}}'], opts.minHelm ? `need >= ${opts.minHelm}` : '');
   step('Preflight: synth/ in sync with the source');
-  dry(opts.skipSynthCheck ? '(skipped: --skip-synth-check)' : `$ npm run -s check   # non-zero: refuse (exit ${BOOTSTRAP_EXIT.synth})`);
+  dry(opts.skipSynthCheck ? '(skipped: --skip-synth-check)' : `$ ${q(['npm', 'run', '-s', 'check', '--', '--site', env.site])}   # non-zero: refuse (exit ${BOOTSTRAP_EXIT.synth})`);
   step('Preflight: git repository');
   dry(opts.skipGitCheck ? '(skipped: --skip-git-check)' : `$ ${q(['git', 'ls-remote', '--exit-code', env.gitRepoURL, env.gitRevision])}   # failure: refuse (exit ${BOOTSTRAP_EXIT.git})`);
   step('Preflight: cluster');

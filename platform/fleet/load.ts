@@ -277,6 +277,8 @@ async function loadFleetFiles(source: ConfigSource, catalog: readonly ComponentC
     docs.push(...(await Promise.all(listing.names.slice(i, i + 32).map((n) => readSiteFile(source, n, fleet)))));
   }
 
+  // A site's own mistakes (its groups list) first: the rings are resolved from what it lists.
+  throwErrors(docs.filter((d) => d.problems.length).map((d) => new ConfigError(source.display(d.file), d.problems)));
   const groupNames = Object.keys(fleet.groups).sort(compareText);
   const resolution = resolveRings({ rings: fleet.rings, groups: groupNames, sites: docs.map((d) => ({ name: d.name, groups: d.groups })), defaultBranch });
   if (resolution.problems.length) throw new ConfigError(fleetDisplay, resolution.problems);
@@ -296,7 +298,7 @@ async function loadFleetFiles(source: ConfigSource, catalog: readonly ComponentC
     ];
     const merged = mergeLayers(layers);
     const display = source.display(d.file);
-    const own: ConfigProblem[] = [...d.problems];
+    const own: ConfigProblem[] = [];
     const siteName = (merged.data.site as { name?: unknown } | undefined)?.name;
     if (siteName !== undefined && siteName !== d.name) {
       own.push({ path: 'site.name', message: `'${String(siteName)}' is not the file's name: the site in ${d.file} is named '${d.name}'; set site.name: ${d.name}, or rename the file` });

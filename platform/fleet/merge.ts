@@ -108,20 +108,35 @@ export function mergeLayers(layers: readonly Layer[]): MergedLayers {
     for (const [key, layer] of owner) if (key === path || key.startsWith(`${path}.`) || key.startsWith(`${path}[`) || path === '') found.add(layer);
     return found;
   };
+  const valueAt = (segments: readonly (string | number)[]): { found: boolean; value: unknown } => {
+    let node: unknown = data;
+    for (const seg of segments) {
+      if (node === null || typeof node !== 'object' || !Object.hasOwn(node, seg)) return { found: false, value: undefined };
+      node = (node as Record<string | number, unknown>)[seg];
+    }
+    return { found: true, value: node };
+  };
+  const describe = (owners: ReadonlySet<number>): string | undefined => {
+    const others = [...owners].filter((l) => l !== last).sort((a, b) => a - b);
+    if (others.length === 0) return undefined;
+    const names = others.map((l) => layers[l]!.origin);
+    return owners.has(last) ? `partly from ${names.join(', ')}` : `from ${names.join(', ')}`;
+  };
   const originOf = (path: string): string | undefined => {
     if (path === '(root)') return undefined;
     const segments = parsePath(path);
-    // The nearest path that holds something: the value itself, else its parents.
+    // The layers that set the value (all under it, for a map); else the layer of the list (or
+    // scalar) it is part of. A key nobody set, under a map, came from nowhere: it is the site's to add.
     for (let n = segments.length; n > 0; n--) {
-      const text = pathText(segments.slice(0, n));
-      // A list's items belong to the list's layer.
+      const at = segments.slice(0, n);
+      if (!valueAt(at).found) continue;
+      const text = pathText(at);
       const direct = owner.get(text);
-      const found = direct !== undefined ? new Set([direct]) : layersUnder(text);
-      if (found.size === 0) continue;
-      const others = [...found].filter((l) => l !== last).sort((a, b) => a - b);
-      if (others.length === 0) return undefined;
-      const names = others.map((l) => layers[l]!.origin);
-      return found.has(last) ? `partly from ${names.join(', ')}` : `from ${names.join(', ')}`;
+      if (direct !== undefined) return describe(new Set([direct]));
+      if (n === segments.length) {
+        const under = layersUnder(text);
+        if (under.size) return describe(under);
+      }
     }
     return undefined;
   };

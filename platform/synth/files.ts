@@ -16,15 +16,40 @@ export function readsOtherwiseInYaml11(value: string): boolean {
   // Cheap screen first (synth's hot path): only a string that starts like a number, date,
   // indicator or keyword, or holds `: ` / ` #`, can read as anything but itself.
   if (!MAYBE_NOT_A_STRING.test(value)) return false;
-  try {
-    return parse(value, { version: '1.1', logLevel: 'silent' }) !== value;
-  } catch {
-    return true;
-  }
+  // The same strings recur in every file and every site of a fleet: parse each once.
+  return remembered(yaml11Verdicts, value, () => {
+    try {
+      return parse(value, { version: '1.1', logLevel: 'silent' }) !== value;
+    } catch {
+      return true;
+    }
+  });
 }
 
-/** YAML for generated files: no anchors, no folding, and strings that Go would misread quoted. */
+/** Results kept per process, bounded: a fleet's sites share most strings and many whole objects. */
+const MAX_REMEMBERED = 20_000;
+const yaml11Verdicts = new Map<string, boolean>();
+const yamlTexts = new Map<string, string>();
+
+function remembered<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = compute();
+  if (cache.size >= MAX_REMEMBERED) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+/**
+ * YAML for generated files: no anchors, no folding, and strings that Go would misread quoted.
+ * A value (plain JSON data) is written once per process: the sites of a fleet share many
+ * objects (CRD bundles, projects, policies), and the text depends on the value alone.
+ */
 export function toYaml(value: unknown): string {
+  return remembered(yamlTexts, JSON.stringify(value) ?? 'undefined', () => yamlText(value));
+}
+
+function yamlText(value: unknown): string {
   const doc = new Document(value, { aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_key, node) {

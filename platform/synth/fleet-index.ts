@@ -42,6 +42,8 @@ export interface LedgerEntry {
   readonly file: string;
   /** The build columns (components … Red), as printed. */
   readonly builtCells: readonly string[];
+  /** Its ring and the ring's ref, as printed. */
+  readonly ring?: { readonly name: string; readonly ref: string };
   /** The whole line, for rows carried over verbatim (sites of another config). */
   readonly line: string;
 }
@@ -57,7 +59,8 @@ export function parseIndex(text: string | undefined): LedgerEntry[] {
     const m = ROW.exec(line);
     if (!m) continue;
     const cells = m[4]!.split(' | ');
-    out.push({ site: m[1]!, file: m[3]!, builtCells: cells.slice(-BUILT_COLUMNS), line });
+    const ring = /^(\S+) \(`([^`]+)`\)$/.exec(cells[1] ?? '');
+    out.push({ site: m[1]!, file: m[3]!, builtCells: cells.slice(-BUILT_COLUMNS), line, ...(ring ? { ring: { name: ring[1]!, ref: ring[2]! } } : {}) });
   }
   return out;
 }
@@ -83,28 +86,37 @@ function rowLine(r: IndexRow): string {
 }
 
 export interface IndexInput {
-  /** `fleet.yaml`, or the one-site config file. */
-  readonly source: string;
   readonly rows: readonly IndexRow[];
   readonly rings: readonly ResolvedRing[];
   /** Rows of sites of another config, carried over as they were. */
   readonly foreign: readonly LedgerEntry[];
 }
 
-/** The index text. Deterministic: rows by site name. */
+/**
+ * The index text. Deterministic, and the same whichever config a run reads: rows by site name,
+ * rings in the fleet's order, then those only rows of another config name.
+ */
 export function renderIndex(input: IndexInput): string {
   const lines = [
     ...input.rows.map((r) => ({ site: r.site, line: rowLine(r) })),
     ...input.foreign.map((f) => ({ site: f.site, line: f.line })),
   ].sort((a, b) => compareText(a.site, b.site));
   const count = lines.length;
-  const ringLines = input.rings.map((r) => `| ${r.name} | ${code(r.ref)} | ${r.sites.length ? r.sites.join(', ') : '—'} |`);
+  const rings = new Map(input.rings.map((r) => [`${r.name}\0${r.ref}`, { name: r.name, ref: r.ref, sites: [...r.sites] }]));
+  for (const f of [...input.foreign].sort((a, b) => compareText(a.site, b.site))) {
+    if (!f.ring) continue;
+    const key = `${f.ring.name}\0${f.ring.ref}`;
+    const ring = rings.get(key) ?? { ...f.ring, sites: [] };
+    ring.sites = [...ring.sites, f.site].sort(compareText);
+    rings.set(key, ring);
+  }
+  const ringLines = [...rings.values()].map((r) => `| ${r.name} | ${code(r.ref)} | ${r.sites.length ? r.sites.join(', ') : '—'} |`);
   return [
     `<!-- ${GENERATED_HEADER} -->`,
     '# The sites in synth/',
     '',
-    `${count} site${count === 1 ? '' : 's'}, from ${code(input.source)}. Each site's ArgoCD syncs its own folder, \`synth/<site>/\`, from the ref of`,
-    "its rollout ring; the folder's README lists its components, their requests, the sync order and the capacity plan.",
+    `${count} site${count === 1 ? '' : 's'}. Each site's ArgoCD syncs its own folder, \`synth/<site>/\`, from the ref of its rollout ring;`,
+    "the folder's README lists its components, their requests, the sync order and the capacity plan.",
     '',
     'Requests are steady state with every node up. Capacity per kind of scenario (a feasibility estimate, not the',
     'scheduler): **Green** all nodes up, **Yellow** each worker down in turn, **Red** only the control-plane node;',

@@ -269,7 +269,7 @@ export function indexFor(fleet: Fleet, state: SynthState, built: ReadonlyMap<str
     nodes: s.config.nodes.length,
     built: built.get(s.name) ?? previous.get(s.name)?.builtCells,
   }));
-  return renderIndex({ source: fleet.file, rows, rings: fleet.rings, foreign: state.foreign });
+  return renderIndex({ rows, rings: fleet.rings, foreign: state.foreign });
 }
 
 // ---------------------------------------------------------------------------------------------

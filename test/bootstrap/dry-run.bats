@@ -12,7 +12,7 @@ setup() {
   [ ! -s "${STUB_LOG}" ]
   local -a order=(
     "Preflight: tools"
-    "npm run -s check"
+    "npm run -s check -- --site edge-lab"
     "git ls-remote --exit-code https://git.example.com/platform/edge-lab.git main"
     "kubectl --context edge-lab get --raw /version"
     "kubectl --context edge-lab get nodes"

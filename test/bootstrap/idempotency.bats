@@ -34,7 +34,7 @@ setup() {
   run mutating_calls
   assert_output ""
   # It still checks, read-only: preflight, then the state of every component.
-  grep -q '^npm run -s check' "${STUB_LOG}"
+  grep -q '^npm run -s check -- --site edge-lab' "${STUB_LOG}"
   grep -q '^kubectl get nodes ' "${STUB_LOG}"
   grep -q '^kubectl get applications.argoproj.io,applicationsets.argoproj.io ' "${STUB_LOG}"
 }

@@ -13,7 +13,7 @@ GW_URL='https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/
   run_bootstrap
   assert_success
   assert_calls_in_order \
-    '^npm run -s check ' \
+    '^npm run -s check -- --site edge-lab ' \
     '^git ls-remote --exit-code https://git.example.com/platform/edge-lab.git main$' \
     '^kubectl get --raw /version' \
     '^kubectl get nodes ' \

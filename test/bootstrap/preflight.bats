@@ -142,10 +142,10 @@ setup() {
   export STUB_SYNTH_STALE=1
   run_bootstrap
   assert_failure 7
-  assert_output --partial "synth/ is out of date with the source (npm run -s check exited 1)"
+  assert_output --partial "synth/edge-lab is out of date with the source (npm run -s check exited 1)"
   assert_output --partial "synth/edge-lab/layers/01-services/loki/values.yaml differs"
   assert_output --partial "run 'npm run synth'"
-  grep -q "^npm run -s check (in ${REPO})$" "${STUB_LOG}"
+  grep -q "^npm run -s check -- --site edge-lab (in ${REPO})$" "${STUB_LOG}"
   run mutating_calls
   assert_output ""
 }
