@@ -202,6 +202,22 @@ describe('diff over a fleet', () => {
     expect(one.out).not.toContain('store-002');
   });
 
+  it('propose commits a fleet change (fleet.yaml, sites/, synth/) on a branch, with the fleet diff', () => {
+    const dir = fleetRepo({ kiosk: 'drop' });
+    const fleet = join(dir, 'fleet.yaml');
+    writeFileSync(fleet, readFileSync(fleet, 'utf8').replace('  large-box:\n', '  large-box:\n    components:\n      prometheus-stack:\n        retention: 14d\n'));
+    const s2 = join(dir, 'sites', 'store-002.yaml');
+    writeFileSync(s2, `${readFileSync(s2, 'utf8')}components:\n  loki:\n    retention: 72h\n`);
+    const r = cli(dir, 'propose', '-m', 'Longer metrics on large boxes');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('### The same change in 2 sites: depot-01, store-003');
+    expect(r.out).toContain('### store-002: a change of its own');
+    const committed = git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n');
+    expect(committed).toEqual(expect.arrayContaining(['fleet.yaml', 'sites/store-002.yaml', 'synth/depot-01/layers/01-services/prometheus-stack/values.yaml']));
+    expect(committed.every((p) => p === 'fleet.yaml' || p.startsWith('sites/') || /^synth\/(depot-01|store-002|store-003)\//.test(p) || p === 'synth/README.md'), committed.join('\n')).toBe(true);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
   it('prints No changes for a clean fleet', () => {
     const dir = fleetRepo({ kiosk: 'drop' });
     expect(cli(dir, 'diff').out.trim()).toBe('No changes');
