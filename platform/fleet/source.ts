@@ -5,6 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { readConfigFile } from '../config/read.js';
+import { compareText } from '../model/order.js';
 
 export interface ConfigSource {
   /** How a file is named in messages (an absolute path, or `<commit>:path`). */
@@ -46,7 +47,7 @@ export function fileSource(repoRoot: string): ConfigSource {
         if (entry.isSymbolicLink()) folder = await stat(join(abs(dir), entry.name)).then((s) => s.isDirectory(), () => false);
         out.push({ name: entry.name, folder });
       }
-      return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return out.sort((a, b) => compareText(a.name, b.name));
     },
   };
 }

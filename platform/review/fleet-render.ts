@@ -5,6 +5,7 @@
  * one-site repository renders exactly as before fleets; a fleet with no change renders as
  * exactly `No changes`.
  */
+import { compareText } from '../model/order.js';
 import { changeKey, type FleetDiff, type SiteDiff } from './fleet-diff.js';
 import { NO_CHANGES, renderSynthDiff, type RenderOptions } from './render.js';
 
@@ -37,7 +38,7 @@ export function groupSites(sites: readonly SiteDiff[]): SiteDiff[][] {
     const key = changeKey(s);
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  return [...groups.values()].sort((a, b) => b.length - a.length || (a[0]!.site < b[0]!.site ? -1 : 1));
+  return [...groups.values()].sort((a, b) => b.length - a.length || compareText(a[0]!.site, b[0]!.site));
 }
 
 /** The reviewer's Markdown for a fleet diff (no trailing newline). */

@@ -9,6 +9,7 @@
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { ConfigError, EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import type { ConfigSource } from '../fleet/source.js';
+import { compareText } from '../model/order.js';
 import { SYNTH_DIR } from '../synth/paths.js';
 
 /** A git checkout as the review commands see it. */
@@ -216,7 +217,7 @@ export function commitSource(checkout: Checkout, commit: string): ConfigSource {
         .map((line) => /^[0-7]+ (\w+) [0-9a-f]+\t(.*)$/s.exec(line))
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => ({ name: m[2]!.slice(`${checkout.prefix}${dir}/`.length), folder: m[1] === 'tree' }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        .sort((a, b) => compareText(a.name, b.name));
     },
   };
 }

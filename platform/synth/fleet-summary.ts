@@ -53,6 +53,9 @@ export function formatPlanTable(rows: readonly PlanRow[]): string {
   ].join('\n');
 }
 
+/** Sites listed one by one in a synth summary; beyond, only those written or not passing. */
+const MAX_SITE_LINES = 30;
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -61,12 +64,15 @@ function plural(n: number, one: string, many = `${one}s`): string {
 export function formatFleetSummary(result: SynthResult): string {
   const { fleet, sites, report } = result;
   const rings = new Map(fleet.rings.map((r) => [r.name, r]));
+  // A large fleet lists the sites worth a look: written, or not simply passing.
+  const quiet = (s: (typeof sites)[number]) => s.report.written.length + s.report.removed.length === 0 && s.verdict === 'passes';
+  const shown = sites.length > MAX_SITE_LINES ? sites.filter((s) => !quiet(s)) : sites;
   const lines = [
     `fleet (${fleet.file}): ${plural(fleet.sites.length, 'site')} in ${plural(fleet.rings.length, 'ring')}` +
       (sites.length < fleet.sites.length ? `; synthesized ${sites.length}: ${sites.map((s) => s.site.name).join(', ')}` : ''),
-    ...table(
+    ...(shown.length === 0 ? [] : table(
       ['site', 'ring', 'components', 'objects', 'files', 'cpu', 'memory', 'capacity', 'synth/'],
-      sites.map((s) => {
+      shown.map((s) => {
         const written = s.report.written.length + s.report.removed.length;
         return [
           s.site.name,
@@ -80,7 +86,10 @@ export function formatFleetSummary(result: SynthResult): string {
           written ? `${s.report.written.length} written, ${s.report.removed.length} removed` : 'up to date',
         ];
       }),
-    ),
+    )),
+    ...(shown.length < sites.length
+      ? [shown.length ? `  … and ${sites.length - shown.length} more sites, up to date and passing` : `  all ${sites.length} sites up to date and passing`]
+      : []),
   ];
   const changed = sites.filter((s) => s.report.written.length + s.report.removed.length > 0).length;
   lines.push(

@@ -43,6 +43,9 @@ export interface WriteOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Files read or written at once. */
+const CONCURRENT_IO = 16;
+
 /** Names beside synth/ that belong to the writer; all start with `.synth-`. */
 export const LOCK_FILE = '.synth-lock';
 export const JOURNAL_FILE = '.synth-journal.json';
@@ -436,12 +439,15 @@ export class SynthWriter {
         return { written: [], unchanged: plan.same.size, removed: [] };
       }
       const staging = await this.stagingDir();
-      for (const [path, content] of plan.sorted) {
-        const target = join(staging, relative(SYNTH_DIR, path));
-        await mkdir(dirname(target), { recursive: true });
-        if (plan.same.has(path)) await linkOrCopy(join(this.repoRoot, path), target);
-        else await writeFile(target, content, 'utf8');
-        phase(`stage:${++this.staged}`);
+      const target = (path: string) => join(staging, relative(SYNTH_DIR, path));
+      for (const dir of new Set(plan.sorted.map(([path]) => dirname(target(path))))) await mkdir(dir, { recursive: true });
+      // A few files at a time (a fleet writes thousands), each counted as staged in order.
+      for (let i = 0; i < plan.sorted.length; i += CONCURRENT_IO) {
+        const batch = plan.sorted.slice(i, i + CONCURRENT_IO);
+        await Promise.all(
+          batch.map(([path, content]) => (plan.same.has(path) ? linkOrCopy(join(this.repoRoot, path), target(path)) : writeFile(target(path), content, 'utf8'))),
+        );
+        for (let j = 0; j < batch.length; j++) phase(`stage:${++this.staged}`);
         checkAbort(this.signal);
       }
       this.entries.push({ name: site, old: await exists(join(this.repoRoot, dir)), new: true });
@@ -608,9 +614,8 @@ async function planWrite(repoRoot: string, files: ReadonlyMap<string, string>, d
   const changed: string[] = [];
   const same = new Set<string>();
   // A few reads at a time: a site is about a hundred small files, a fleet many sites.
-  const CONCURRENT_READS = 16;
-  for (let i = 0; i < sorted.length; i += CONCURRENT_READS) {
-    const batch = sorted.slice(i, i + CONCURRENT_READS);
+  for (let i = 0; i < sorted.length; i += CONCURRENT_IO) {
+    const batch = sorted.slice(i, i + CONCURRENT_IO);
     const current = await Promise.all(batch.map(([path]) => (onDisk.has(path) ? readIfExists(join(repoRoot, path)) : undefined)));
     batch.forEach(([path, content], j) => (current[j] === content ? same.add(path) : changed.push(path)));
   }
