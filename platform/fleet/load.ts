@@ -12,6 +12,7 @@
  * Every site is validated, however many `--site` asks to build: a fleet with a bad site is a bad
  * fleet. That costs little (the schema is compiled once; git is read once).
  */
+import { basename } from 'node:path';
 import { type ComponentCatalogEntry, createAjv, describeSchemaErrors, validateConfig } from '../config/load.js';
 import { ConfigError, EdgeIdpError, EXIT_CODES, type ConfigProblem } from '../config/errors.js';
 import type { GitDefaults } from '../config/git.js';
@@ -97,7 +98,14 @@ function once<T>(f: (() => Promise<T>) | undefined): () => Promise<T | undefined
  * `--config` file (one site). Both fleet.yaml and platform.yaml is a config error saying what to do.
  */
 export async function fleetKind(source: ConfigSource, configFile?: string): Promise<{ kind: 'fleet' | 'single'; file: string }> {
-  if (configFile !== undefined) return { kind: 'single', file: configFile };
+  if (configFile !== undefined) {
+    if (basename(configFile) === FLEET_FILE) {
+      throw new ConfigError(source.display(configFile), [
+        { path: '(root)', message: `--config takes a one-site config; a fleet is found at the root: run without --config (with --root the folder holding ${FLEET_FILE} and ${SITES_DIR}/)` },
+      ]);
+    }
+    return { kind: 'single', file: configFile };
+  }
   const [fleet, single] = await Promise.all([source.exists(FLEET_FILE), source.exists(SINGLE_SITE_FILE)]);
   if (fleet && single) {
     throw new ConfigError(source.display(SINGLE_SITE_FILE), [

@@ -77,8 +77,3 @@ export class FleetCapacityError extends EdgeIdpError {
 export function capacityBlocks(build: Pick<SiteBuild, 'config'>, plan: CapacityPlan): boolean {
   return plan.verdict.status === 'fails' && build.config.capacity.onShortfall === 'fail';
 }
-
-/** Throws `CapacityError` when the verdict fails and the config says `fail`. */
-export function enforceCapacity(build: SiteBuild, plan: CapacityPlan, file?: string): void {
-  if (capacityBlocks(build, plan)) throw new CapacityError(plan, file);
-}

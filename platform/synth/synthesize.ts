@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { buildInventory, inventoryFile, inventoryYaml } from '../render/inventory.js';
 import { findHelm, HelmNotFoundError } from '../render/helm.js';
 import { renderedManifestFiles, renderSite } from '../render/site.js';
-import { ConfigError, EdgeIdpError, EXIT_CODES } from '../config/errors.js';
+import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { readGitDefaults, type GitDefaults } from '../config/git.js';
-import { fleetKind, loadFleet, type Fleet, type FleetSite } from '../fleet/load.js';
-import { FLEET_FILE, SINGLE_SITE_FILE } from '../fleet/schema.js';
+import { loadFleet, type Fleet, type FleetSite } from '../fleet/load.js';
+import { SINGLE_SITE_FILE } from '../fleet/schema.js';
 import { fileSource } from '../fleet/source.js';
 import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
@@ -40,7 +40,6 @@ import {
 
 /** The one-site config file at the repository root. */
 export const CONFIG_FILE = SINGLE_SITE_FILE;
-export { FLEET_FILE };
 
 export interface SynthOptions {
   /** Repository root. */
@@ -388,14 +387,4 @@ export async function checkDrift(opts: SynthOptions): Promise<{ fleet: Fleet; bu
   }
   const tracking = await findUntracked(opts.repoRoot, generated);
   return { fleet, build: first!, drifts: [...drifts, ...tracking.drifts], tracking };
-}
-
-/** Whether the repository is a fleet (fleet.yaml) or one site; for commands that say which. */
-export async function repositoryKind(opts: Pick<SynthOptions, 'repoRoot' | 'configFile'>): Promise<'fleet' | 'single'> {
-  try {
-    return (await fleetKind(fileSource(opts.repoRoot), opts.configFile)).kind;
-  } catch (e) {
-    if (e instanceof ConfigError) return 'single';
-    throw e;
-  }
 }

@@ -160,6 +160,12 @@ describe('fleet config errors', () => {
     expect(errors[0]!.problems.find((p) => p.path === path && message.test(p.message)), JSON.stringify(errors[0]!.problems)).toBeDefined();
   });
 
+  it('--config naming a fleet file: an error saying a fleet is found at the root', async () => {
+    const dir = fixtureFleet();
+    const e = await loadFleet({ repoRoot: dir, configFile: 'fleet.yaml', catalog: CATALOG }).catch((x: unknown) => x);
+    expect((e as ConfigError).problems).toEqual([{ path: '(root)', message: expect.stringMatching(/^--config takes a one-site config; a fleet is found at the root: run without --config/) }]);
+  });
+
   it('both platform.yaml and fleet.yaml: an error that says how to be one or the other', async () => {
     const dir = fixtureFleet();
     writeFileSync(join(dir, 'platform.yaml'), 'site: {}\n');
