@@ -7,7 +7,7 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
-import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type VaultSecretProps } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
@@ -80,6 +80,12 @@ export class Backstage extends PlatformComponent {
     const url = `https://backstage.${props.context.config.site.domain}`;
     const image = props.image ?? BACKSTAGE_DEMO_IMAGE;
     const credential = appCredential(props.definition.name, { 'admin-password': GENERATED_PASSWORD, 'user-password': GENERATED_PASSWORD });
+    const dbSecret: VaultSecretProps = {
+      name: BACKSTAGE_DB_SECRET,
+      namespace: BACKSTAGE_NAMESPACE,
+      vaultKey: props.databaseVaultKey ?? credential.vaultKey,
+      keys: { 'admin-password': 'admin-password', 'user-password': 'user-password' },
+    };
     const parts: PodPart[] = [
       {
         name: 'backstage',
@@ -100,6 +106,8 @@ export class Backstage extends PlatformComponent {
     ];
     super(scope, props, {
       generatedCredentials: [credential],
+      // What Vault lets its ExternalSecret read: exactly that entry.
+      vaultRoles: vaultReaderRoles([dbSecret]),
       namespace: BACKSTAGE_NAMESPACE,
       // The namespace holds the PostgreSQL volume (the catalog).
       holdsState: true,
@@ -158,12 +166,7 @@ export class Backstage extends PlatformComponent {
         },
       },
     });
-    vaultExternalSecret(this, 'db-secret', {
-      name: BACKSTAGE_DB_SECRET,
-      namespace: BACKSTAGE_NAMESPACE,
-      vaultKey: props.databaseVaultKey ?? credential.vaultKey,
-      keys: { 'admin-password': 'admin-password', 'user-password': 'user-password' },
-    });
+    vaultExternalSecret(this, 'db-secret', dbSecret);
   }
 }
 

@@ -12,7 +12,7 @@ import { MONITORING_NAMESPACE, PROMETHEUS_SERVICE } from '../01-services/prometh
 import { serviceUrl } from '../../platform/model/services.js';
 import { PROMETHEUS_STACK_DASHBOARD_LABEL } from '../01-services/prometheus-stack.js';
 import { KubeRole, KubeRoleBinding } from 'cdk8s-plus-28/lib/imports/k8s.js';
-import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type VaultSecretProps } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
@@ -87,6 +87,12 @@ export class Grafana extends PlatformComponent {
     // kube-prometheus-stack's dashboards exist only when it runs.
     const dashboardNamespaces = props.prometheusStack ? DASHBOARD_NAMESPACES : [GRAFANA_NAMESPACE];
     const credential = appCredential(props.definition.name, { 'admin-user': { value: 'admin' }, 'admin-password': GENERATED_PASSWORD });
+    const adminSecret: VaultSecretProps = {
+      name: GRAFANA_ADMIN_SECRET,
+      namespace: GRAFANA_NAMESPACE,
+      vaultKey: props.adminVaultKey ?? credential.vaultKey,
+      keys: { 'admin-user': 'admin-user', 'admin-password': 'admin-password' },
+    };
     const parts: PodPart[] = [
       {
         name: 'grafana',
@@ -111,6 +117,8 @@ export class Grafana extends PlatformComponent {
       // Other charts put their dashboards here; the sidecar loads them.
       dashboardsNamespace: GRAFANA_NAMESPACE,
       generatedCredentials: [credential],
+      // What Vault lets its ExternalSecret read: exactly that entry.
+      vaultRoles: vaultReaderRoles([adminSecret]),
       values: {
         // Role + RoleBinding in Grafana's namespace only: no ClusterRole, no ClusterRoleBinding.
         rbac: { namespaced: true },
@@ -159,12 +167,7 @@ export class Grafana extends PlatformComponent {
         });
       }
     }
-    vaultExternalSecret(this, 'admin-secret', {
-      name: GRAFANA_ADMIN_SECRET,
-      namespace: GRAFANA_NAMESPACE,
-      vaultKey: props.adminVaultKey ?? credential.vaultKey,
-      keys: { 'admin-user': 'admin-user', 'admin-password': 'admin-password' },
-    });
+    vaultExternalSecret(this, 'admin-secret', adminSecret);
   }
 }
 
