@@ -44,7 +44,7 @@ export interface GrafanaProps extends PlatformComponentProps {
   /** kube-prometheus-stack runs (its dashboards and datasource exist). */
   readonly prometheusStack: boolean;
   /**
-   * Vault entry (relative to the `vault` ClusterSecretStore's KV mount) holding the admin
+   * Vault entry (relative to the KV mount of its namespace's store) holding the admin
    * credentials as properties `admin-user` and `admin-password`. Default: `edge-idp/grafana`.
    */
   readonly adminVaultKey?: string;
