@@ -450,8 +450,9 @@ export class Vault extends PlatformComponent {
       { apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['get', 'update'] },
     ]);
     // The bootstrap's: delete the used root token from that Secret (a merge patch), nothing else.
+    // `kubectl patch` reads the object first (and a patch returns it anyway), hence `get`.
     this.serviceAccount(BOOTSTRAP, false);
-    this.role(BOOTSTRAP, [{ apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['patch'] }]);
+    this.role(BOOTSTRAP, [{ apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['get', 'patch'] }]);
     // The configurer's and seeder's: no Kubernetes RBAC at all, only a token Vault accepts.
     this.serviceAccount(CONFIGURER, false);
     this.serviceAccount(SEEDER, false);
@@ -519,18 +520,10 @@ export class Vault extends PlatformComponent {
       wave: 0,
       serviceAccountName: BOOTSTRAP,
       initContainers: [
-        {
-          name: 'bootstrap',
-          image: VAULT_CLI_IMAGE,
-          command: ['/bin/sh', `${BOOTSTRAP_DIR}/bootstrap.sh`],
-          env: [...env, { name: 'HOME', value: '/tmp' }],
-          securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
-          volumeMounts: [
-            caMount,
-            { name: 'files', mountPath: BOOTSTRAP_DIR, readOnly: true },
-            { name: 'root-token', mountPath: posixDirname(BOOTSTRAP_ROOT_TOKEN_FILE), readOnly: true },
-          ],
-        },
+        this.vaultCli('bootstrap', ['/bin/sh', `${BOOTSTRAP_DIR}/bootstrap.sh`], [
+          { name: 'files', mountPath: BOOTSTRAP_DIR, readOnly: true },
+          { name: 'root-token', mountPath: posixDirname(BOOTSTRAP_ROOT_TOKEN_FILE), readOnly: true },
+        ]),
       ],
       containers: [
         {
@@ -570,20 +563,12 @@ export class Vault extends PlatformComponent {
       wave: 1,
       serviceAccountName: CONFIGURER,
       containers: [
-        {
-          name: 'configurer',
-          image: VAULT_CLI_IMAGE,
-          command: ['/bin/sh', `${CONFIGURER_DIR}/configure.sh`],
-          env: [...env, { name: 'HOME', value: '/tmp' }],
-          securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
-          volumeMounts: [
-            caMount,
-            { name: 'files', mountPath: CONFIGURER_DIR, readOnly: true },
-            // To compare its own policy in Vault with the one in git (no secret in there).
-            { name: 'bootstrap-files', mountPath: BOOTSTRAP_DIR, readOnly: true },
-            vaultTokenMount(),
-          ],
-        },
+        this.vaultCli('configurer', ['/bin/sh', `${CONFIGURER_DIR}/configure.sh`], [
+          { name: 'files', mountPath: CONFIGURER_DIR, readOnly: true },
+          // To compare its own policy in Vault with the one in git (no secret in there).
+          { name: 'bootstrap-files', mountPath: BOOTSTRAP_DIR, readOnly: true },
+          vaultTokenMount(),
+        ]),
       ],
       volumes: [caVolume, { name: 'files', configMap: { name: CONFIGURER } }, { name: 'bootstrap-files', configMap: { name: BOOTSTRAP } }, vaultTokenVolume()],
     });
@@ -597,7 +582,7 @@ export class Vault extends PlatformComponent {
    * enabled component's `generatedCredentials` (and exists only when some component needs one).
    */
   protected override aggregate(site: PlatformSite): void {
-    const { env, caVolume, caMount } = this.clientSetup;
+    const { caVolume } = this.clientSetup;
     const ns = this.targetNamespace;
     const roles = site.components.flatMap((c) => c.vaultRoles);
     const problems = readerRoleProblems(roles, VAULT_IDENTITIES);
@@ -630,18 +615,27 @@ export class Vault extends PlatformComponent {
         wave: 2,
         serviceAccountName: SEEDER,
         containers: [
-          {
-            name: 'seeder',
-            image: VAULT_CLI_IMAGE,
-            command: ['/bin/sh', '-c', seederScript(VAULT_IDENTITIES, credentials)],
-            env: [...env, { name: 'HOME', value: '/tmp' }],
-            securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
-            volumeMounts: [caMount, vaultTokenMount()],
-          },
+          this.vaultCli('seeder', ['/bin/sh', '-c', seederScript(VAULT_IDENTITIES, credentials)], [vaultTokenMount()]),
         ],
         volumes: [caVolume, vaultTokenVolume()],
       });
     }
+  }
+
+  /**
+   * A container running the Vault CLI against Vault (address and CA from {@link clientSetup});
+   * HOME on a writable /tmp, where the CLI keeps its token helper file.
+   */
+  private vaultCli(name: string, command: string[], mounts: VolumeMount[]): Omit<Container, 'resources'> {
+    const { env, caMount } = this.clientSetup;
+    return {
+      name,
+      image: VAULT_CLI_IMAGE,
+      command,
+      env: [...env, { name: 'HOME', value: '/tmp' }],
+      securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
+      volumeMounts: [caMount, ...mounts],
+    };
   }
 
   /** A ServiceAccount of ours; only the unsealer gets the automatic API token (bank-vaults reads it). */

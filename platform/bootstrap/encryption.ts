@@ -12,8 +12,10 @@
  * - **any API server**: `apiserver_storage_transformation_operations_total` in `/metrics`. The
  *   API server records it only when an encryption config is loaded; a `to_storage` sample for
  *   `secrets` with a `k8s:enc:…` prefix means Secrets written since it started were encrypted;
- *   an empty prefix (identity first) means they were stored in clear. No sample: it cannot tell
- *   (no encryption config, or no Secret written since the start).
+ *   an empty prefix (identity first) means they were stored in clear; the provider's key-level
+ *   transformers add samples of their own (`<key name>:`), which say nothing more. No sample: it
+ *   cannot tell (no encryption config, or no Secret written since the start). Checked against a
+ *   real kube-apiserver (test/cluster/bootstrap.test.ts; the samples in the unit tests are its).
  *
  * Evidence against encryption wins over evidence for it (k3s' `secrets-encrypt disable` keeps
  * the flag and the hash, but the metrics show identity writes).
@@ -92,8 +94,10 @@ export function metricsEvidence(metrics: string | undefined): EncryptionEvidence
     prefixes.add(labels.transformer_prefix ?? '');
   }
   const out: EncryptionEvidence[] = [];
+  // A provider's prefix is `k8s:enc:<provider>:v<n>:`; an empty one is identity (clear). Other
+  // prefixes are the key-level transformers inside a provider (`<key name>:`), recorded as well.
   const encrypting = [...prefixes].filter((p) => p.startsWith('k8s:enc:')).sort();
-  const clear = [...prefixes].filter((p) => !p.startsWith('k8s:enc:'));
+  const clear = [...prefixes].filter((p) => p === '');
   if (encrypting.length) out.push({ says: 'encrypted', why: `the API server encrypted Secrets it wrote (${encrypting.join(', ')}, ${TRANSFORMATION_METRIC})` });
   if (clear.length) out.push({ says: 'clear', why: `the API server wrote Secrets in clear (an identity provider first in its encryption config, ${TRANSFORMATION_METRIC})` });
   return out;

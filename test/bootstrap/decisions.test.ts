@@ -421,6 +421,22 @@ describe('Secrets encrypted at rest (the encryption preflight)', () => {
     expect(k3sEvidence(env, cp({ 'k3s.io/node-args': 'not json' }))[0]?.says).toBe('clear');
   });
 
+  it('reads what a real kube-apiserver (v1.33.13) reports after writing one Secret, with aescbc first and with identity first', () => {
+    // Captured from the cluster suite's kube-apiserver: the provider's prefix and the key's ("k1:").
+    const aescbcFirst = [
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="k1:"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="k8s:enc:aescbc:v1:"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix="k1:"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix="k8s:enc:aescbc:v1:"} 1',
+    ].join('\n');
+    expect(metricsEvidence(aescbcFirst)).toEqual([{ says: 'encrypted', why: 'the API server encrypted Secrets it wrote (k8s:enc:aescbc:v1:, apiserver_storage_transformation_operations_total)' }]);
+    const identityFirst = [
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="identity"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix=""} 1',
+    ].join('\n');
+    expect(metricsEvidence(identityFirst).map((e) => e.says)).toEqual(['clear']);
+  });
+
   it('reads the API server\'s storage metrics: encrypted writes, clear writes, nothing, and noise', () => {
     expect(metricsEvidence(undefined)).toEqual([]);
     expect(metricsEvidence('')).toEqual([]);

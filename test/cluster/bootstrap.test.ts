@@ -15,7 +15,7 @@
  * each fix, so the suite proves the defects exist, not only that the fixes pass.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -55,7 +55,9 @@ async function encryptionPreflight(cluster: TestCluster, secret: string): Promis
   const metrics = join(work, `${secret}-metrics.txt`);
   writeFileSync(nodes, (await cluster.kubectl(['get', 'nodes', '-o', 'json'], { check: true })).stdout);
   writeFileSync(metrics, (await cluster.kubectl(['get', '--raw', '/metrics'], { check: true, timeoutMs: 60_000 })).stdout);
-  const envFile = readdirSync(join(REPO_ROOT, 'synth')).map((site) => join('synth', site, 'bootstrap', 'bootstrap.env'))[0]!;
+  const envFile = readdirSync(join(REPO_ROOT, 'synth'))
+    .map((site) => join('synth', site, 'bootstrap', 'bootstrap.env'))
+    .find((f) => existsSync(join(REPO_ROOT, f)))!;
   return run('node', [join(REPO_ROOT, 'bin', 'edge-idp.mjs'), 'bootstrap', 'preflight-encryption', '--env', envFile, '--nodes', nodes, '--metrics', metrics], { cwd: REPO_ROOT });
 }
 

@@ -461,8 +461,8 @@ describe('Vault', () => {
       expect(script).toMatch(/vault token revoke -self\n/);
     });
 
-    it('the bootstrap may only patch the unseal Secret, and only its kubectl container holds a Kubernetes API token', () => {
-      expect(resource(site, 'vault', 'Role', 'vault-bootstrap').rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['patch'] }]);
+    it('the bootstrap may only read and patch the unseal Secret, and only its kubectl container holds a Kubernetes API token', () => {
+      expect(resource(site, 'vault', 'Role', 'vault-bootstrap').rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['get', 'patch'] }]);
       expect(resource(site, 'vault', 'RoleBinding', 'vault-bootstrap').subjects).toEqual([{ kind: 'ServiceAccount', name: 'vault-bootstrap', namespace: VAULT_NAMESPACE }]);
       expect(bootstrapPod.automountServiceAccountToken).toBe(false);
       expect(bootstrapPod.serviceAccountName).toBe('vault-bootstrap');
@@ -766,6 +766,20 @@ function renderedSuite(helm: Parameters<typeof renderChart>[0]['helm']): void {
     expect(ct.env).toContainEqual({ name: 'VAULT_ADDR', value: 'https://127.0.0.1:8200' });
     expect(objs.map((o) => o.kind)).not.toContain('MutatingWebhookConfiguration');
     expect(objs.map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+  });
+
+  it('vault with transit auto-unseal: the token reaches the server from its Secret, the CA as a file, the seal in its config', async () => {
+    const b = await buildTestSite((cfg) => {
+      cfg.components.vault = { autoUnseal: { transit: { address: 'https://vault.central:8200', keyName: 'edge', tokenSecret: { name: 'vault-transit', key: 't' }, caSecret: { name: 'central-ca' } } } };
+    });
+    const objs = await render(helm, component(b, 'vault'));
+    const sts = objs.find((o) => o.kind === 'StatefulSet') as Record<string, any>;
+    const ct = sts.spec.template.spec.containers[0];
+    expect(ct.env).toContainEqual({ name: 'VAULT_TOKEN', valueFrom: { secretKeyRef: { name: 'vault-transit', key: 't' } } });
+    expect(ct.volumeMounts).toContainEqual({ name: 'transit-ca', mountPath: TRANSIT_CA_MOUNT, readOnly: true });
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'transit-ca', secret: { secretName: 'central-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    const cm = objs.find((o) => o.kind === 'ConfigMap' && String((o as Record<string, any>).data?.['extraconfig-from-values.hcl'] ?? '').includes('seal "transit"'));
+    expect(cm, 'the server config carries the seal').toBeDefined();
   });
 }
 
