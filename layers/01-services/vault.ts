@@ -43,6 +43,7 @@ import { Type } from '@sinclair/typebox';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, calls, KUBE_APISERVER, ownPods, service, tcp } from '../../platform/model/network.js';
 
 /** Vault's namespace. */
 export const VAULT_NAMESPACE = 'vault';
@@ -130,6 +131,11 @@ const OWN_MANIFEST_KEYS: PodPartKeys = { priorityClassName: null, tolerations: n
 const UNSEALER = 'vault-unsealer';
 const CONFIGURER = 'vault-configurer';
 const SEEDER = 'vault-seeder';
+
+/** Labels of the pods of our own manifests (unsealer, configurer, seeder): their name and the release. */
+function ownPodLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': VAULT_SERVICE.name };
+}
 
 /** The Vault server image (set in the values too, so the seeder's CLI matches the server). */
 export const VAULT_IMAGE = { repository: 'hashicorp/vault', tag: '2.0.4' } as const;
@@ -255,6 +261,31 @@ export class Vault extends PlatformComponent {
       delivery: { kind: 'root', wave: VAULT_WAVE },
       // The gateway terminates TLS and reaches the UI on the plain in-cluster listener (see raftConfig).
       ui: [{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT }],
+      // Who may reach Vault: its own unsealer and hook Jobs and the clients that declare a flow
+      // to VAULT_SERVICE on 8200 (TLS), Prometheus on 8200 (metrics), and on the plain
+      // VAULT_GATEWAY_PORT only the gateway (network-policy.ts: `ingress` identity).
+      network: {
+        pods: {
+          server: { labels: { 'app.kubernetes.io/name': 'vault', 'app.kubernetes.io/instance': VAULT_SERVICE.name, component: 'server' } },
+          unsealer: { labels: ownPodLabels(UNSEALER) },
+          configurer: { labels: ownPodLabels(CONFIGURER) },
+          seeder: { labels: ownPodLabels(SEEDER) },
+        },
+        services: {
+          [VAULT_SERVICE.name]: { pods: 'server', ports: [VAULT_SERVICE.port, 8201] },
+          [VAULT_UI_SERVICE]: { pods: 'server', ports: [VAULT_GATEWAY_PORT] },
+        },
+        metrics: serviceMonitor ? [{ pods: 'server', port: VAULT_SERVICE.port }] : [],
+        flows: [
+          calls('unsealer', service(VAULT_SERVICE), 'initialises Vault and unseals it after every restart'),
+          calls('unsealer', KUBE_APISERVER, 'keeps the unseal key in its Secret'),
+          calls('configurer', service(VAULT_SERVICE), 'configures auth, policies and secret engines (PostSync hook)'),
+          calls('configurer', KUBE_APISERVER, 'reads the unseal Secret'),
+          calls('seeder', service(VAULT_SERVICE), 'writes generated credentials once (PostSync hook)'),
+          calls('server', KUBE_APISERVER, 'registers its active pod and reviews Kubernetes-auth tokens'),
+          calledBy('server', ownPods('server'), tcp(8201), 'raft between Vault servers (one replica today: a raft join needs it)'),
+        ],
+      },
       clusterScopedKinds: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' }],
       values: {
         global: { tlsDisable: false },
@@ -368,7 +399,7 @@ export class Vault extends PlatformComponent {
     this.clientSetup = { instance: svc, env, caVolume, caMount };
 
     const unsealer = this.ownPod('unsealer');
-    const unsealerLabels = { 'app.kubernetes.io/name': UNSEALER, 'app.kubernetes.io/instance': svc };
+    const unsealerLabels = ownPodLabels(UNSEALER);
     new KubeDeployment(this, 'unsealer', {
       metadata: { name: UNSEALER, namespace: ns },
       spec: {
@@ -503,7 +534,7 @@ export class Vault extends PlatformComponent {
       spec: {
         backoffLimit: 6,
         template: {
-          metadata: { labels: { 'app.kubernetes.io/name': job.name, 'app.kubernetes.io/instance': job.instance } },
+          metadata: { labels: ownPodLabels(job.name) },
           spec: {
             ...own.scheduling,
             restartPolicy: 'OnFailure',
