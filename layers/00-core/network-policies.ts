@@ -11,8 +11,9 @@ import { CILIUM_NAMESPACE } from './cilium.js';
  * CiliumNetworkPolicy CRD and enforces it, and the namespaces the policies live in) and before
  * anything of the services layer starts (cert-manager and Vault are root-owned at waves 5 and 7,
  * the layer's ApplicationSet at 10). So every pod of layers 01 to 03 starts with its allow rules
- * already in place; only the core's pods (Cilium, on the host network but for Hubble) and
- * ArgoCD's run before them, which their rules must keep working (they are ingress-only there).
+ * already in place; only the core's pods (Cilium's, on the host network but for Hubble's) and
+ * ArgoCD's run before them, and their rules must keep them working as they are: ArgoCD's egress
+ * stays open, its ingress admits what its chart's own policies did, narrowed.
  */
 export const NETWORK_POLICIES_WAVE = layerWave('00-core') + 1;
 

@@ -13,7 +13,7 @@ import { namespacePolicies, siteFlows, type Flow, type NamespaceNetworkPolicy } 
 import { calledBy, calls, KUBE_APISERVER, networkProblems, podsOf, service, tcp, type ComponentNetwork } from '../../platform/model/network.js';
 import type { SiteBuild } from '../../platform/synth/build.js';
 import { buildAllEnabled } from '../helpers/all-enabled.js';
-import { REPO_ROOT, buildTestSite } from '../helpers/site.js';
+import { REPO_ROOT, buildTestSite, upstreamForTests } from '../helpers/site.js';
 import { ENTITIES, pod, PolicyEvaluator, Unsupported, type CiliumPolicy, type Endpoint } from './network-evaluator.js';
 import { expectedAllowed, universe, type Universe } from './network-expectations.js';
 
@@ -232,6 +232,19 @@ describe('the CiliumNetworkPolicies in synth/ allow exactly the declared flows',
     expect(fromApiServer).toEqual(['cert-manager/webhook', 'external-secrets/webhook', 'kyverno/admission-controller', 'kyverno/cleanup-controller', 'prometheus-stack/operator']);
     expect(callers(g('cilium/hubble-ui'), 8081)).toEqual(['host', 'ingress']);
     expect(callers(g('grafana/grafana'), 3000)).toEqual(['host', 'ingress', 'prometheus-stack/prometheus']);
+  });
+});
+
+describe("Cilium runs with the semantics the policies and the evaluator assume", () => {
+  const values = parse(readFileSync(join(SITE, 'layers', '00-core', 'cilium', 'values.yaml'), 'utf8')) as Record<string, any>;
+  const upstream = upstreamForTests();
+  const defaults = upstream ? (parse(readFileSync(join(upstream, 'values', 'cilium.values.yaml'), 'utf8')) as Record<string, any>) : {};
+
+  it("policy enforcement 'default' (unselected pods open, a selected direction default-deny), no host firewall, allow-localhost not 'policy'", () => {
+    expect(values.policyEnforcementMode ?? defaults.policyEnforcementMode ?? 'default').toBe('default');
+    expect(values.hostFirewall?.enabled ?? defaults.hostFirewall?.enabled ?? false).toBe(false);
+    // allow-localhost has no chart value: only extraConfig could set it (auto means always on Kubernetes).
+    expect(['auto', 'always', undefined]).toContain(values.extraConfig?.['allow-localhost']);
   });
 });
 
