@@ -41,6 +41,7 @@ import type { ConfigProblem } from '../../platform/config/errors.js';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, calls, KUBE_APISERVER, ownPods, service, tcp, WORLD } from '../../platform/model/network.js';
 import {
   BOOTSTRAP_DIR,
   BOOTSTRAP_ROOT_TOKEN_FILE,
@@ -209,6 +210,11 @@ const SEEDER = 'vault-seeder';
 /** Vault's own identities: the ServiceAccounts (and Vault roles and policies) of the configurer and the seeder. */
 export const VAULT_IDENTITIES: VaultIdentities = { namespace: VAULT_NAMESPACE, configurer: CONFIGURER, seeder: SEEDER };
 
+/** Labels of the pods of our own manifests (unsealer, configurer, seeder): their name and the release. */
+function ownPodLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': VAULT_SERVICE.name };
+}
+
 /** The Vault server image (set in the values too, so the seeder's CLI matches the server). */
 export const VAULT_IMAGE = { repository: 'hashicorp/vault', tag: '2.0.4' } as const;
 const CA_MOUNT = '/vault/tls';
@@ -360,6 +366,34 @@ export class Vault extends PlatformComponent {
       delivery: { kind: 'root', wave: VAULT_WAVE },
       // The gateway terminates TLS and reaches the UI on the plain in-cluster listener (see raftConfig).
       ui: [{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT }],
+      // Who may reach Vault: its own unsealer and hook Jobs and the clients that declare a flow
+      // to VAULT_SERVICE on 8200 (TLS), Prometheus on 8200 (metrics), and on the plain
+      // VAULT_GATEWAY_PORT only the gateway (network-policy.ts: `ingress` identity).
+      network: {
+        pods: {
+          server: { labels: { 'app.kubernetes.io/name': 'vault', 'app.kubernetes.io/instance': VAULT_SERVICE.name, component: 'server' } },
+          unsealer: { labels: ownPodLabels(UNSEALER) },
+          bootstrap: { labels: ownPodLabels(BOOTSTRAP) },
+          configurer: { labels: ownPodLabels(CONFIGURER) },
+          seeder: { labels: ownPodLabels(SEEDER) },
+        },
+        services: {
+          [VAULT_SERVICE.name]: { pods: 'server', ports: [VAULT_SERVICE.port, 8201] },
+          [VAULT_UI_SERVICE]: { pods: 'server', ports: [VAULT_GATEWAY_PORT] },
+        },
+        metrics: serviceMonitor ? [{ pods: 'server', port: VAULT_SERVICE.port }] : [],
+        flows: [
+          calls('unsealer', service(VAULT_SERVICE), 'initialises Vault and unseals it after every restart'),
+          calls('unsealer', KUBE_APISERVER, 'keeps the unseal key in its Secret'),
+          calls('bootstrap', service(VAULT_SERVICE), 'configures Vault once with the initial root token, then revokes it (PostSync hook)'),
+          calls('bootstrap', KUBE_APISERVER, 'deletes the used root token from the unseal Secret'),
+          calls('configurer', service(VAULT_SERVICE), "writes the readers' roles and policies, logged in as itself (PostSync hook)"),
+          calls('seeder', service(VAULT_SERVICE), 'creates missing generated credentials, logged in as itself (PostSync hook)'),
+          ...(seal ? [calls('server', WORLD, seal.peer.why, tcp(seal.peer.port))] : []),
+          calls('server', KUBE_APISERVER, 'registers its active pod and reviews Kubernetes-auth tokens'),
+          calledBy('server', ownPods('server'), tcp(8201), 'raft between Vault servers (one replica today: a raft join needs it)'),
+        ],
+      },
       clusterScopedKinds: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' }],
       values: {
         global: { tlsDisable: false },
@@ -473,7 +507,7 @@ export class Vault extends PlatformComponent {
     this.clientSetup = { instance: svc, env, caVolume, caMount };
 
     const unsealer = this.ownPod('unsealer');
-    const unsealerLabels = { 'app.kubernetes.io/name': UNSEALER, 'app.kubernetes.io/instance': svc };
+    const unsealerLabels = ownPodLabels(UNSEALER);
     new KubeDeployment(this, 'unsealer', {
       metadata: { name: UNSEALER, namespace: ns },
       spec: {
@@ -688,7 +722,7 @@ export class Vault extends PlatformComponent {
       spec: {
         backoffLimit: 6,
         template: {
-          metadata: { labels: { 'app.kubernetes.io/name': job.name, 'app.kubernetes.io/instance': this.clientSetup.instance } },
+          metadata: { labels: ownPodLabels(job.name) },
           spec: {
             ...own.scheduling,
             restartPolicy: 'OnFailure',
@@ -807,6 +841,8 @@ export function sealSettings(a: VaultAutoUnseal): {
   secretEnv: { envName: string; secretName: string; secretKey: string }[];
   volumes: Volume[];
   volumeMounts: VolumeMount[];
+  /** The port outside the cluster the server calls, and why (its network flow). */
+  peer: { port: number; why: string };
 } {
   const q = (v: string) => JSON.stringify(v);
   const block = (type: string, fields: [string, string | undefined][]) =>
@@ -829,6 +865,7 @@ export function sealSettings(a: VaultAutoUnseal): {
       secretEnv: [{ envName: 'VAULT_TOKEN', secretName: t.tokenSecret.name, secretKey: t.tokenSecret.key ?? VAULT_AUTO_UNSEAL_DEFAULTS.tokenKey }],
       volumes: ca ? [{ name: 'transit-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] } }] : [],
       volumeMounts: ca ? [{ name: 'transit-ca', mountPath: TRANSIT_CA_MOUNT, readOnly: true }] : [],
+      peer: { port: httpsPort(t.address), why: `auto-unseal: the transit Vault at ${t.address}` },
     };
   }
   const k = a.awskms!;
@@ -843,7 +880,14 @@ export function sealSettings(a: VaultAutoUnseal): {
       : [],
     volumes: [],
     volumeMounts: [],
+    peer: { port: httpsPort(k.endpoint), why: `auto-unseal: AWS KMS${k.endpoint ? ` at ${k.endpoint}` : ` in ${k.region}`}` },
   };
+}
+
+/** The port of an https:// URL (443 when it names none, or when there is no URL). */
+function httpsPort(url: string | undefined): number {
+  const m = url ? /^https:\/\/[^/:]+:([0-9]+)/.exec(url) : null;
+  return m ? Number(m[1]) : 443;
 }
 
 const transitMountPath = (p: string | undefined) => {

@@ -27,6 +27,7 @@ import {
   type VaultKubernetesRole,
 } from '../01-services/vault.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, calls, KUBE_APISERVER, service, tcp } from '../../platform/model/network.js';
 
 /** The chart External Secrets comes from. 2.x serves only `external-secrets.io/v1`. */
 export const EXTERNAL_SECRETS_CHART: ChartSource = {
@@ -158,6 +159,19 @@ export class ExternalSecrets extends PlatformComponent {
       namespacedKinds: groupKinds('Secret', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'external-secrets',
       parts,
+      network: {
+        pods: {
+          controller: { labels: { 'app.kubernetes.io/name': props.definition.name, 'app.kubernetes.io/instance': props.definition.name } },
+          webhook: { labels: { 'app.kubernetes.io/name': `${props.definition.name}-webhook`, 'app.kubernetes.io/instance': props.definition.name } },
+          'cert-controller': { labels: { 'app.kubernetes.io/name': `${props.definition.name}-cert-controller`, 'app.kubernetes.io/instance': props.definition.name } },
+        },
+        metrics: parts.map((p) => ({ pods: p.name, port: 8080 })),
+        flows: [
+          calledBy('webhook', KUBE_APISERVER, tcp(10250), 'validating webhook for stores and ExternalSecrets'),
+          ...((props.vaultStores ?? true) ? [calls('controller', service(VAULT_SERVICE), "reads the platform's credentials through each consuming namespace's Vault store")] : []),
+          ...parts.map((p) => calls(p.name, KUBE_APISERVER, 'watches its resources and writes Secrets and certificates')),
+        ],
+      },
       sync: { serverSideApply: true },
       providesApis: [
         ...['ClusterExternalSecret', 'ClusterSecretStore', 'ExternalSecret', 'SecretStore'].map((k) => `external-secrets.io/v1/${k}`),

@@ -11,6 +11,7 @@ import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type Va
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, service } from '../../platform/model/network.js';
 
 export const BACKSTAGE_CHART: ChartSource = {
   type: 'helm',
@@ -23,6 +24,9 @@ export const BACKSTAGE_NAMESPACE = 'backstage';
 
 /** The chart's Service (release `backstage`, so the fullname is `backstage`). */
 export const BACKSTAGE_SERVICE = { name: 'backstage', port: 7007 } as const;
+
+/** The PostgreSQL subchart's Service (`<release>-postgresql`). */
+const BACKSTAGE_DB_SERVICE = { name: 'backstage-postgresql', port: 5432 } as const;
 
 /** Secret with the PostgreSQL passwords (keys as the chart's `auth.secretKeys` name them), from Vault. */
 export const BACKSTAGE_DB_SECRET = 'backstage-postgresql';
@@ -118,6 +122,18 @@ export class Backstage extends PlatformComponent {
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.backstage, undeclared: APPS_DECLARED_KEYS.backstage },
       parts,
       ui: [{ subdomain: 'backstage', service: BACKSTAGE_SERVICE.name, port: BACKSTAGE_SERVICE.port }],
+      network: {
+        pods: {
+          backstage: { labels: { 'app.kubernetes.io/name': 'backstage', 'app.kubernetes.io/instance': props.definition.name, 'app.kubernetes.io/component': 'backstage' } },
+          postgresql: { labels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': props.definition.name, 'app.kubernetes.io/component': 'primary' } },
+        },
+        services: {
+          [BACKSTAGE_SERVICE.name]: { pods: 'backstage', ports: [BACKSTAGE_SERVICE.port] },
+          [BACKSTAGE_DB_SERVICE.name]: { pods: 'postgresql', ports: [BACKSTAGE_DB_SERVICE.port] },
+        },
+        flows: [calls('backstage', service(BACKSTAGE_DB_SERVICE), 'its catalog database')],
+        openEgress: "its integrations read catalogs and call SCM hosts (GitHub, GitLab…) wherever its app-config points",
+      },
       values: {
         backstage: {
           image: {

@@ -16,6 +16,7 @@ import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type Va
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, KUBE_APISERVER, service } from '../../platform/model/network.js';
 
 /** The standalone Grafana chart (grafana-community, where the OSS Grafana charts moved). */
 export const GRAFANA_CHART: ChartSource = {
@@ -30,6 +31,8 @@ export const GRAFANA_NAMESPACE = 'grafana';
 
 /** The Service the chart creates (release `grafana`, so the fullname is `grafana`), port 80 → 3000. */
 export const GRAFANA_SERVICE = { name: 'grafana', port: 80 } as const;
+/** Grafana's own port behind {@link GRAFANA_SERVICE}. */
+const GRAFANA_PORT = 3000;
 
 /** The chart's ServiceAccount (its fullname, the release name here), which the sidecar runs as. */
 const GRAFANA_SERVICE_ACCOUNT = GRAFANA_SERVICE.name;
@@ -114,6 +117,16 @@ export class Grafana extends PlatformComponent {
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.grafana, undeclared: APPS_DECLARED_KEYS.grafana },
       parts,
       ui: [{ subdomain: 'grafana', service: GRAFANA_SERVICE.name, port: GRAFANA_SERVICE.port }],
+      network: {
+        pods: { grafana: { labels: { 'app.kubernetes.io/name': GRAFANA_SERVICE.name, 'app.kubernetes.io/instance': props.definition.name } } },
+        services: { [GRAFANA_SERVICE.name]: { pods: 'grafana', ports: [[GRAFANA_SERVICE.port, GRAFANA_PORT]] } },
+        metrics: [{ pods: 'grafana', port: GRAFANA_PORT }],
+        flows: [
+          calls('grafana', service(PROMETHEUS_SERVICE), 'queries metrics (datasource)'),
+          calls('grafana', service(LOKI_SERVICE), 'queries logs (datasource)'),
+          ...(sidecar ? [calls('grafana', KUBE_APISERVER, 'loads dashboard ConfigMaps (sidecar)')] : []),
+        ],
+      },
       // Other charts put their dashboards here; the sidecar loads them.
       dashboardsNamespace: GRAFANA_NAMESPACE,
       generatedCredentials: [credential],

@@ -102,6 +102,11 @@ export class SonarQube extends PlatformComponent {
       valuesAllowances: { undeclared: APPS_DECLARED_KEYS.sonarqube },
       parts,
       ui: [{ subdomain: 'sonarqube', service: SONARQUBE_SERVICE.name, port: SONARQUBE_SERVICE.port }],
+      // It calls nothing: egress is DNS only (no update centre, no marketplace at the edge).
+      network: {
+        pods: { sonarqube: { labels: { app: 'sonarqube', release: props.definition.name } } },
+        services: { [SONARQUBE_SERVICE.name]: { pods: 'sonarqube', ports: [SONARQUBE_SERVICE.port] } },
+      },
       values: {
         community: { enabled: true },
         initSysctl: { enabled: false },

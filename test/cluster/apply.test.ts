@@ -163,6 +163,20 @@ describe('every object in synth/ through the real API server', () => {
     expect(accepted.length).toBeGreaterThan(50);
   });
 
+  it('keeps every network policy rule as written: no field pruned, the default-deny `{}` entries included', async () => {
+    const written = readdirSync(SITE_DIR, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => parse(readFileSync(join(SITE_DIR, f), 'utf8')) as Obj & { specs?: unknown })
+      .filter((o) => o?.kind === 'CiliumNetworkPolicy');
+    expect(written.length).toBeGreaterThan(5);
+    const r = await cluster.kubectl(['get', 'ciliumnetworkpolicies', '--all-namespaces', '-o', 'json'], { check: true });
+    const stored = new Map(
+      (JSON.parse(r.stdout) as { items: (Obj & { specs?: unknown })[] }).items.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.specs]),
+    );
+    for (const o of written) expect(stored.get(`${o.metadata.namespace}/${o.metadata.name}`), `${o.metadata.namespace}/${o.metadata.name}`).toEqual(o.specs);
+    lines.push(`network policies read back unchanged: ${written.length}`);
+  });
+
   it('with EDGE_IDP_CHARTS_DIR: accepts every object every chart renders with our values', async () => {
     const charts = realChartsDir();
     if (!charts) {

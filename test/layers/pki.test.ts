@@ -543,6 +543,11 @@ describe('Vault', () => {
       expect(vals.server.volumeMounts).toContainEqual({ name: 'transit-ca', mountPath: TRANSIT_CA_MOUNT, readOnly: true });
       // bank-vaults only initialises (recovery key); Vault unseals itself.
       expect(resource(b, 'vault', 'Deployment', 'vault-unsealer').spec.template.spec.containers[0].args).toContain('--auto');
+      // The server's one flow out of the cluster, to the transit Vault's port (the network policies allow it).
+      expect(component(b, 'vault').network?.flows?.filter((f) => f.peer.kind === 'entity' && f.peer.entity === 'world')).toEqual([
+        { direction: 'egress', pods: 'server', peer: { kind: 'entity', entity: 'world' }, ports: [{ port: 8200, protocol: 'TCP' }], why: 'auto-unseal: the transit Vault at https://vault.central.example.com:8200' },
+      ]);
+      expect(component(site, 'vault').network?.flows?.some((f) => f.peer.kind === 'entity' && f.peer.entity === 'world')).toBe(false);
     });
 
     it('awskms: region and key in the stanza, credentials (when given) from a Secret', async () => {
@@ -553,8 +558,10 @@ describe('Vault', () => {
         { envName: 'AWS_ACCESS_KEY_ID', secretName: 'vault-kms', secretKey: 'AWS_ACCESS_KEY_ID' },
         { envName: 'AWS_SECRET_ACCESS_KEY', secretName: 'vault-kms', secretKey: 'AWS_SECRET_ACCESS_KEY' },
       ]);
-      const ambient = component(await withSeal({ awskms: { region: 'eu-central-1', kmsKeyId: 'k' } }), 'vault').values as Record<string, any>;
+      const ambientBuild = await withSeal({ awskms: { region: 'eu-central-1', kmsKeyId: 'k' } });
+      const ambient = component(ambientBuild, 'vault').values as Record<string, any>;
       expect(ambient.server.extraSecretEnvironmentVars).toBeUndefined();
+      expect(component(ambientBuild, 'vault').network?.flows?.find((f) => f.peer.kind === 'entity' && f.peer.entity === 'world')).toMatchObject({ ports: [{ port: 443 }], why: 'auto-unseal: AWS KMS in eu-central-1' });
     });
 
     it('without it: no seal stanza (Shamir), the unsealer unseals', () => {
