@@ -31,13 +31,14 @@ readonly EX_RENDER=8
 readonly EX_APPLY=9
 readonly EX_TIMEOUT=10
 readonly EX_GIT=11
+readonly EX_ENCRYPTION=12
 
 readonly MIN_KUBECTL=1.28
 readonly MIN_HELM=3.12
 readonly DEFAULT_TIMEOUT=30m
 # The keys bootstrap.env must define (the contract with the generator).
 readonly REQUIRED_KEYS=(
-  EDGE_IDP_SITE KUBERNETES_VERSION NODES CONTROL_PLANE_TAINT GATEWAY_API_CRDS_URL GATEWAY_API_VERSION
+  EDGE_IDP_SITE KUBERNETES_VERSION NODES CONTROL_PLANE_TAINT SECRETS_ENCRYPTION GATEWAY_API_CRDS_URL GATEWAY_API_VERSION
   PRIORITY_CLASSES BOOTSTRAP_NAMESPACES HELM_API_VERSIONS GIT_REPO_URL GIT_REVISION
   CILIUM_CHART_REPO CILIUM_CHART CILIUM_VERSION CILIUM_RELEASE CILIUM_NAMESPACE CILIUM_VALUES CILIUM_WORKLOADS
   ARGOCD_CHART_REPO ARGOCD_CHART ARGOCD_VERSION ARGOCD_RELEASE ARGOCD_NAMESPACE ARGOCD_VALUES
@@ -102,7 +103,10 @@ generated synth/<site>/bootstrap/bootstrap.env:
               the source (npm run -s check); the git repository ArgoCD will read answers
               (git ls-remote GIT_REPO_URL GIT_REVISION, with the EDGE_IDP_GIT_* credentials);
               cluster reachable; its nodes match NODES and carry the role labels and the
-              control-plane taint (offers to add what is missing)
+              control-plane taint (offers to add what is missing); Secrets are encrypted at
+              rest as SECRETS_ENCRYPTION requires (k3s' node annotations, the API server's
+              storage metrics: 'required' refuses unless it sees encryption, 'verified'
+              refuses on evidence of clear storage, 'none' warns)
   1. basics            the PriorityClasses every pod names and the namespaces the charts below
                        render into (Cilium's secrets namespace, ArgoCD's), from synth/, applied
                        --server-side with ArgoCD's field manager \$ARGOCD_FIELD_MANAGER
@@ -172,6 +176,8 @@ Exit codes:
   9   a change to the cluster failed (kubectl apply/create/label/taint)
   10  timeout: a condition was not met within --timeout
   11  the git repository ArgoCD will read does not answer (URL, revision or credentials)
+  12  the cluster's Secrets are not seen to be encrypted at rest, and cluster.secretsEncryption
+      does not accept that (Vault's unseal key is a Secret)
 
 Environment:
   EDGE_IDP_KUBECTL, EDGE_IDP_HELM  paths of kubectl/helm to use instead of the ones on PATH
@@ -777,6 +783,31 @@ preflight_nodes() {
   done <"${fixes}"
 }
 
+# Encryption preflight: Vault's unseal key is a Kubernetes Secret. kubectl reads what can be
+# seen from here (the nodes' k3s annotations, already read, and the API server's storage
+# metrics, which may be forbidden); edge-idp bootstrap preflight-encryption decides against
+# SECRETS_ENCRYPTION (exit 12: refuse; a warning on stderr with 'none').
+preflight_encryption() {
+  step "Preflight: Secrets encrypted at rest (SECRETS_ENCRYPTION=${SECRETS_ENCRYPTION})"
+  local rc=0 metrics="${WORK_DIR}/metrics.txt" metrics_err="${WORK_DIR}/metrics.err" verdict="${WORK_DIR}/encryption.verdict" out
+  local -a metrics_args=(--metrics "${metrics}")
+  if ! kube get --raw /metrics >"${metrics}" 2>"${metrics_err}"; then
+    metrics_args=(--metrics-error "${metrics_err}")
+  fi
+  out=$(edge preflight-encryption --nodes "${WORK_DIR}/nodes.json" "${metrics_args[@]}" 2>"${verdict}") || rc=$?
+  case "${rc}" in
+    "${EX_OK}")
+      [[ -z "${out}" ]] || printf '%s\n' "${out}" | sed 's/^/    /'
+      if [[ -s "${verdict}" ]]; then warn "$(cat "${verdict}")"; fi
+      ;;
+    "${EX_ENCRYPTION}")
+      [[ -z "${out}" ]] || printf '%s\n' "${out}" | sed 's/^/    /'
+      die "${EX_ENCRYPTION}" "$(cat "${verdict}")" "$(kubectl_str get nodes -o jsonpath='{.items[*].metadata.annotations.k3s\.io/node-args}')"
+      ;;
+    *) edge_failed preflight-encryption "${rc}" "${verdict}" ;;
+  esac
+}
+
 # ---------------------------------------------------------------------------------------------
 # Live state (read-only)
 # ---------------------------------------------------------------------------------------------
@@ -1134,6 +1165,7 @@ main() {
   WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/edge-idp-bootstrap.XXXXXX")
   preflight_cluster
   preflight_nodes
+  preflight_encryption
 
   DEADLINE=$((SECONDS + BUDGET_SECONDS))
 

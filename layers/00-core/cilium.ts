@@ -14,6 +14,7 @@ import {
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, KUBE_APISERVER, ownPods, service, tcp } from '../../platform/model/network.js';
 
 /** The chart Cilium comes from. Bootstrap installs exactly this, ArgoCD then adopts it. */
 export const CILIUM_CHART: ChartSource = {
@@ -27,6 +28,10 @@ export const CILIUM_NAMESPACE = 'kube-system';
 
 /** The LB IPAM pool (and its L2 announcement policy) built from `cluster.loadBalancerPool`. */
 export const LB_POOL_NAME = 'edge-idp-lan';
+
+/** The chart's Hubble UI Service (port 80 to the UI's 8081) and Relay Service (80 to 4245). */
+export const HUBBLE_UI_SERVICE = { name: 'hubble-ui', port: 80 } as const;
+export const HUBBLE_RELAY_SERVICE = { name: 'hubble-relay', port: 80 } as const;
 
 /** Where Cilium's Gateway API and Envoy read TLS secrets from. */
 export const CILIUM_SECRETS_NAMESPACE = 'cilium-secrets';
@@ -151,14 +156,36 @@ export class Cilium extends PlatformComponent {
       namespace: CILIUM_NAMESPACE,
       podSecurity: 'privileged',
       extraNamespaces: [CILIUM_SECRETS_NAMESPACE],
-      ui: [{ subdomain: 'hubble', service: 'hubble-ui', port: 80 }],
+      ui: [{ subdomain: 'hubble', service: HUBBLE_UI_SERVICE.name, port: HUBBLE_UI_SERVICE.port }],
       // Cilium syncs before the ServiceMonitor CRD exists (and its chart refuses to render
       // monitors without it): the monitoring stack monitors these Services instead.
       scrapeTargets: [
-        { name: 'cilium-agent', selector: { 'app.kubernetes.io/name': 'cilium-agent' }, port: 'metrics' },
-        { name: 'cilium-operator', selector: { 'io.cilium/app': 'operator' }, port: 'metrics' },
-        { name: 'hubble', selector: { 'k8s-app': 'hubble' }, port: 'hubble-metrics' },
+        { name: 'cilium-agent', selector: { 'app.kubernetes.io/name': 'cilium-agent' }, port: 'metrics', pods: 'agent', podPort: 9962 },
+        { name: 'cilium-operator', selector: { 'io.cilium/app': 'operator' }, port: 'metrics', pods: 'operator', podPort: 9963 },
+        { name: 'hubble', selector: { 'k8s-app': 'hubble' }, port: 'hubble-metrics', pods: 'agent', podPort: 9965 },
       ],
+      // The agent, Envoy and the operator run on the host network (no pod policy applies to
+      // them); Hubble's relay, UI and certificate Jobs are pods, default-deny like any other.
+      network: {
+        pods: {
+          agent: { labels: { 'k8s-app': 'cilium' }, hostNetwork: true },
+          envoy: { labels: { 'k8s-app': 'cilium-envoy' }, hostNetwork: true },
+          operator: { labels: { 'io.cilium/app': 'operator' }, hostNetwork: true },
+          'hubble-relay': { labels: { 'k8s-app': 'hubble-relay' } },
+          'hubble-ui': { labels: { 'k8s-app': 'hubble-ui' } },
+          'hubble-certgen': { labels: { 'k8s-app': 'hubble-generate-certs' } },
+        },
+        services: {
+          [HUBBLE_UI_SERVICE.name]: { pods: 'hubble-ui', ports: [[HUBBLE_UI_SERVICE.port, 8081]] },
+          [HUBBLE_RELAY_SERVICE.name]: { pods: 'hubble-relay', ports: [[HUBBLE_RELAY_SERVICE.port, 4245]] },
+        },
+        flows: [
+          calls('hubble-ui', service(HUBBLE_RELAY_SERVICE), 'shows the flows Hubble Relay collects'),
+          calls('hubble-ui', KUBE_APISERVER, 'lists namespaces for its views'),
+          calls('hubble-relay', ownPods('agent'), "collects flows from every node's Hubble server", tcp(4244)),
+          calls('hubble-certgen', KUBE_APISERVER, 'writes the Hubble TLS Secrets'),
+        ],
+      },
       // The agent and operator register the cilium.io CRDs at start-up.
       providesApis: [
         ...['CiliumCIDRGroup', 'CiliumClusterwideEnvoyConfig', 'CiliumClusterwideNetworkPolicy', 'CiliumEndpoint', 'CiliumEnvoyConfig',

@@ -2,3 +2,4 @@
 export { cilium } from './cilium.js';
 export { gatewayApi } from './gateway-api.js';
 export { namespaces } from './namespaces.js';
+export { networkPolicies } from './network-policies.js';

@@ -12,6 +12,7 @@ import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-ope
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { SKIP_DRY_RUN_ON_MISSING_RESOURCE } from '../../platform/argocd/constants.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, calls, KUBE_APISERVER, tcp } from '../../platform/model/network.js';
 
 /** cert-manager's namespace (the CA's key lives there). */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
@@ -151,6 +152,20 @@ export class CertManager extends PlatformComponent {
       namespacedKinds: groupKinds('Service', 'ServiceAccount', 'apps/Deployment', 'batch/Job', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'cert-manager',
       parts,
+      network: {
+        pods: Object.fromEntries(
+          (['controller', 'cainjector', 'webhook', 'startupapicheck'] as const).map((part) => [part, { labels: certManagerPodLabels(part, props.definition.name) }]),
+        ),
+        // The chart's one ServiceMonitor scrapes the controller, cainjector and webhook.
+        metrics: serviceMonitor ? (['controller', 'cainjector', 'webhook'] as const).map((pods) => ({ pods, port: 9402 })) : [],
+        flows: [
+          calledBy('webhook', KUBE_APISERVER, tcp(10250), 'admission webhook: validates and mutates cert-manager resources'),
+          calls('controller', KUBE_APISERVER, 'issues certificates into Secrets'),
+          calls('cainjector', KUBE_APISERVER, 'injects CA bundles into webhooks and CRDs'),
+          calls('webhook', KUBE_APISERVER, 'reads its serving CA'),
+          calls('startupapicheck', KUBE_APISERVER, 'checks the cert-manager API answers (PostSync hook)'),
+        ],
+      },
       delivery: { kind: 'root' },
       providesApis: [
         ...['Certificate', 'CertificateRequest', 'ClusterIssuer', 'Issuer'].map((k) => `cert-manager.io/v1/${k}`),
@@ -212,6 +227,19 @@ export class CertManager extends PlatformComponent {
       spec: { ca: { secretName: SITE_CA.secretName } },
     });
   }
+}
+
+/**
+ * The chart's selector labels of each part's pods (`app.kubernetes.io/name` is `cert-manager`
+ * for the controller, the part's name otherwise; the instance is the release; the component
+ * label says which part).
+ */
+function certManagerPodLabels(part: 'controller' | 'cainjector' | 'webhook' | 'startupapicheck', release: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': part === 'controller' ? 'cert-manager' : part,
+    'app.kubernetes.io/instance': release,
+    'app.kubernetes.io/component': part,
+  };
 }
 
 /** cert-manager refuses a commonName over 64 characters (an X.509 limit). */

@@ -10,6 +10,7 @@ import { defineComponent } from '../../platform/model/definition.js';
 import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
 import { LOGGING_NAMESPACE, LOKI_SERVICE } from './loki.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, KUBE_APISERVER, service } from '../../platform/model/network.js';
 
 /** Fluent Bit's chart at an exact version (app: Fluent Bit 5.1.1). */
 export const FLUENT_BIT_CHART: ChartSource = {
@@ -125,6 +126,15 @@ export class FluentBit extends PlatformComponent {
       namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/DaemonSet', 'monitoring.coreos.com/ServiceMonitor'),
       upstreamValues: 'fluent-bit',
       parts,
+      // Not on the host network: it reads node logs through a hostPath, so pod policy applies.
+      network: {
+        pods: { 'fluent-bit': { labels: { 'app.kubernetes.io/name': 'fluent-bit', 'app.kubernetes.io/instance': props.definition.name } } },
+        metrics: serviceMonitor ? [{ pods: 'fluent-bit', port: 2020 }] : [],
+        flows: [
+          calls('fluent-bit', service(LOKI_SERVICE), 'ships every log to Loki'),
+          calls('fluent-bit', KUBE_APISERVER, 'adds Kubernetes metadata to each record'),
+        ],
+      },
       clusterScopedKinds: [
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },

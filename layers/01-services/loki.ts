@@ -12,6 +12,7 @@ import { Type } from '@sinclair/typebox';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { serviceMonitorCrdExists } from './prometheus-operator-crds.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, ownPods, tcp } from '../../platform/model/network.js';
 
 /** Namespace of the log store (Fluent Bit runs there too). */
 export const LOGGING_NAMESPACE = 'logging';
@@ -64,6 +65,7 @@ export const LOKI_FREE_FORM_PATHS: readonly FreeFormPath[] = [
   { path: ['loki', 'schemaConfig'], why: 'rendered as Loki schema_config (values.yaml: `schemaConfig: {}`)' },
   { path: ['loki', 'limits_config'], why: 'rendered as Loki limits_config (schema: additionalProperties)' },
   { path: ['loki', 'compactor'], why: 'rendered as Loki compactor config (schema: additionalProperties)' },
+  { path: ['loki', 'analytics'], why: 'rendered as Loki analytics config (values.yaml: `analytics: {}`)' },
 ];
 
 /**
@@ -114,6 +116,14 @@ export class Loki extends PlatformComponent {
       // The release name is the Service name: LOKI_SERVICE.
       releaseName: LOKI_SERVICE.name,
       parts,
+      // Loki has no authentication (`auth_enabled: false`): only the callers that declare a
+      // flow to LOKI_SERVICE (Fluent Bit, Grafana) and Prometheus reach it. It calls nothing.
+      network: {
+        pods: { loki: { labels: { 'app.kubernetes.io/name': 'loki', 'app.kubernetes.io/instance': LOKI_SERVICE.name, 'app.kubernetes.io/component': 'single-binary' } } },
+        services: { [LOKI_SERVICE.name]: { pods: 'loki', ports: [LOKI_SERVICE.port, 9095, [9096, 9095]] } },
+        metrics: serviceMonitor ? [{ pods: 'loki', port: LOKI_SERVICE.port }] : [],
+        flows: [calledBy('loki', ownPods('loki'), tcp(7946, 9095), "memberlist gossip and gRPC between Loki's own processes")],
+      },
       clusterScopedKinds: [
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
@@ -122,6 +132,8 @@ export class Loki extends PlatformComponent {
         deploymentMode: 'Monolithic',
         loki: {
           auth_enabled: false,
+          // Its egress is only DNS (a default-deny namespace): the usage report to Grafana Labs would be dropped anyway.
+          analytics: { reporting_enabled: false },
           commonConfig: { replication_factor: 1 },
           storage: { type: 'filesystem' },
           schemaConfig: {

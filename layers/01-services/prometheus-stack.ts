@@ -18,9 +18,13 @@ import { formatMemory, parseMemory } from '../../platform/model/quantity.js';
 import type { ConfigProblem } from '../../platform/config/errors.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, calls, CLUSTER_DNS, KUBE_APISERVER, service, tcp } from '../../platform/model/network.js';
 
 /** Namespace of the monitoring stack; other components' ServiceMonitors and dashboards refer to it. */
 export const MONITORING_NAMESPACE = 'monitoring';
+/** Port of the config-reloader sidecar Prometheus and Alertmanager serve their reload metrics on. */
+const RELOADER_PORT = 8080;
+
 /** Prometheus query endpoint (kube-prometheus-stack with `fullnameOverride`, see its component). */
 export const PROMETHEUS_SERVICE = { name: 'prometheus-stack-prometheus', namespace: MONITORING_NAMESPACE, port: 9090 } as const;
 export const ALERTMANAGER_SERVICE = { name: 'prometheus-stack-alertmanager', namespace: MONITORING_NAMESPACE, port: 9093 } as const;
@@ -173,6 +177,8 @@ export class PrometheusStack extends PlatformComponent {
     const retentionSize = props.retentionSize ?? defaultRetentionSize(volumeSize);
     const storageClass = props.storageClass ?? PROMETHEUS_STACK_DEFAULTS.storageClass;
     const exposeUi = props.exposeUi ?? PROMETHEUS_STACK_DEFAULTS.exposeUi;
+    // The Helm release (the component's name): the chart's pods carry it as `release` and `app.kubernetes.io/instance`.
+    const release = props.definition.name;
 
     const admissionJob = (name: string, note: string): PodPart => ({
       name,
@@ -248,6 +254,44 @@ export class PrometheusStack extends PlatformComponent {
       valuesAllowances: { freeForm: PROMETHEUS_STACK_FREE_FORM_PATHS, undeclared: PROMETHEUS_STACK_EXTRA_KEYS },
       parts,
       ui,
+      // Prometheus and Alertmanager have no authentication: only Grafana (its flow to
+      // PROMETHEUS_SERVICE), the gateway when the UI is exposed, and Prometheus itself reach them.
+      network: {
+        pods: {
+          // Made by the operator: the labels are what the chart's Services select them by.
+          prometheus: { labels: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': PROMETHEUS_SERVICE.name }, createdAtRuntime: true },
+          alertmanager: { labels: { 'app.kubernetes.io/name': 'alertmanager', alertmanager: ALERTMANAGER_SERVICE.name }, createdAtRuntime: true },
+          operator: { labels: { app: 'kube-prometheus-stack-operator', release } },
+          admission: { labels: { 'app.kubernetes.io/component': 'prometheus-operator-webhook', 'app.kubernetes.io/instance': release } },
+          'kube-state-metrics': { labels: { 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': release } },
+          'node-exporter': { labels: { 'app.kubernetes.io/name': 'prometheus-node-exporter', 'app.kubernetes.io/instance': release }, hostNetwork: true },
+        },
+        services: {
+          [PROMETHEUS_SERVICE.name]: { pods: 'prometheus', ports: [PROMETHEUS_SERVICE.port, RELOADER_PORT] },
+          [ALERTMANAGER_SERVICE.name]: { pods: 'alertmanager', ports: [ALERTMANAGER_SERVICE.port, RELOADER_PORT] },
+        },
+        // The chart's own ServiceMonitors.
+        metrics: [
+          { pods: 'prometheus', port: PROMETHEUS_SERVICE.port },
+          { pods: 'prometheus', port: RELOADER_PORT },
+          { pods: 'alertmanager', port: ALERTMANAGER_SERVICE.port },
+          { pods: 'alertmanager', port: RELOADER_PORT },
+          { pods: 'operator', port: 10250 },
+          { pods: 'kube-state-metrics', port: 8080 },
+          { pods: 'node-exporter', port: 9100 },
+        ],
+        scraper: 'prometheus',
+        flows: [
+          calls('prometheus', service(ALERTMANAGER_SERVICE), 'sends alerts to Alertmanager'),
+          calledBy('operator', KUBE_APISERVER, tcp(10250), 'admission webhook: validates PrometheusRules and AlertmanagerConfigs'),
+          calls('operator', KUBE_APISERVER, 'manages the Prometheus and Alertmanager StatefulSets'),
+          calls('kube-state-metrics', KUBE_APISERVER, 'reads every object it reports on'),
+          calls('admission', KUBE_APISERVER, 'creates and patches the webhook certificate (hook Jobs)'),
+          calls('prometheus', KUBE_APISERVER, 'discovers scrape targets and scrapes the API server'),
+        ],
+        openEgress:
+          'Prometheus scrapes every ServiceMonitor in every namespace (anyone may add one), the kubelets and node-exporter on every node and CoreDNS; Alertmanager sends to whatever receivers are configured',
+      },
       clusterScopedKinds: [
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
@@ -284,7 +328,7 @@ export class PrometheusStack extends PlatformComponent {
         coreDns: {
           service: { enabled: false },
           serviceMonitor: {
-            selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            selector: { matchLabels: { ...CLUSTER_DNS.labels } },
             port: 'metrics',
             // The chart's rules and dashboards expect job="coredns"; kube-dns carries no jobLabel.
             relabelings: [{ targetLabel: 'job', replacement: 'coredns' }],

@@ -11,7 +11,6 @@ import {
   Quantity,
   type Affinity,
   type Container,
-  type PodSpec,
   type Volume,
   type PodSecurityContext,
   type EnvVar,
@@ -20,7 +19,6 @@ import {
   type SecurityContext,
   type Toleration as KubeToleration,
 } from 'cdk8s-plus-28/lib/imports/k8s.js';
-import { stringify } from 'yaml';
 import {
   PlatformComponent,
   resources,
@@ -34,25 +32,49 @@ import {
 import { schedulingFor } from '../../platform/model/tiers.js';
 import { CA_ISSUER_REF, CERT_MANAGER_API, certManagerObjectAnnotations } from './cert-manager.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
-import { posix } from 'node:path';
 import type { GeneratedCredential, VaultKubernetesRole } from '../../platform/model/credentials.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { serviceUrl } from '../../platform/model/services.js';
-import { compareText } from '../../platform/model/order.js';
+import { posix } from 'node:path';
 import { Type } from '@sinclair/typebox';
+import type { ConfigProblem } from '../../platform/config/errors.js';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, calls, KUBE_APISERVER, ownPods, service, tcp, WORLD } from '../../platform/model/network.js';
+import {
+  BOOTSTRAP_DIR,
+  BOOTSTRAP_ROOT_TOKEN_FILE,
+  CONFIGURER_DIR,
+  VAULT_APPS_PREFIX,
+  VAULT_ROOT_TOKEN_KEY,
+  VAULT_TOKEN_AUDIENCE,
+  VAULT_TOKEN_FILE,
+  bootstrapFiles,
+  configurerFiles,
+  configurerScript,
+  readerNamespaces,
+  readerRoleProblems,
+  seederScript,
+  type VaultIdentities,
+} from './vault-access.js';
+
+export {
+  VAULT_APPS_PREFIX,
+  VAULT_KUBERNETES_AUTH_PATH,
+  VAULT_KV_MOUNT,
+  VAULT_MANAGED_PREFIX,
+  VAULT_READER_SA_PREFIX,
+  VAULT_ROOT_TOKEN_KEY,
+  VAULT_TOKEN_AUDIENCE,
+  readerPolicyRules,
+  policyHcl,
+} from './vault-access.js';
 
 /** Vault's namespace. */
 export const VAULT_NAMESPACE = 'vault';
 /** Vault API (TLS from the site CA). */
 export const VAULT_SERVICE = { name: 'vault', namespace: VAULT_NAMESPACE, port: 8200 } as const;
-
-const { basename, dirname } = posix;
-
-/** Key under which bank-vaults stores the root token in the unseal Secret. */
-const BANK_VAULTS_ROOT_TOKEN_KEY = 'vault-root';
 
 /** The chart Vault comes from. Its release name makes the API Service `VAULT_SERVICE.name`. */
 export const VAULT_CHART: ChartSource = {
@@ -71,16 +93,14 @@ export const VAULT_TLS = {
 } as const;
 
 /**
- * The Kubernetes Secret the unsealer keeps the unseal key and root token in. Created in the
- * cluster on first start, never in git.
+ * The Kubernetes Secret the unsealer keeps the unseal key (or, with auto-unseal, the recovery
+ * key) in. Created in the cluster on first start, never in git. It also holds the initial root
+ * token from initialisation until the bootstrap Job has used and revoked it (minutes).
  */
 export const VAULT_UNSEAL_SECRET = 'vault-unseal-keys';
 
 /** Defaults of the Vault settings. */
 export const VAULT_DEFAULTS = { storageSize: '2Gi' } as const;
-
-/** Folder under the Vault KV mount that holds the platform's own app credentials. */
-export const VAULT_APPS_PREFIX = 'edge-idp';
 
 /** A password field of a generated credential: 32 random alphanumerics. */
 export const GENERATED_PASSWORD = { random: 32 } as const;
@@ -94,24 +114,79 @@ export function appCredential(component: string, fields: GeneratedCredential['fi
   return { vaultKey: `${VAULT_APPS_PREFIX}/${component}`, fields };
 }
 
-/** Mount path of Vault's Kubernetes auth method. */
-export const VAULT_KUBERNETES_AUTH_PATH = 'kubernetes';
-
-/** Mount path of the KV v2 secrets engine platform secrets live in. */
-export const VAULT_KV_MOUNT = 'secret';
-
 /**
  * bank-vaults, the unseal and configure helper (`unseal --init`, `configure`): one Go binary,
  * pinned. Its Kubernetes-Secret key store is what makes an unattended restart unseal itself.
  */
 export const BANK_VAULTS_IMAGE = 'ghcr.io/bank-vaults/bank-vaults:v1.33.1';
 
+/**
+ * kubectl, the Kubernetes project's own image (its entrypoint is kubectl, no shell): the one
+ * step no Vault image can do, deleting the used root token from the unseal Secret.
+ */
+export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.33.6';
+
 /** Sync wave of Vault's TLS Certificate: before the chart (wave 0), so the Secret exists when the pod starts. */
 export const VAULT_TLS_WAVE = -1;
 
 export type { VaultKubernetesRole };
 
+const { basename: posixBasename, dirname: posixDirname } = posix;
+
+/** A key of a Secret in Vault's namespace that the operator creates out of band (never in git). */
+export interface VaultSecretKeyRef {
+  readonly name: string;
+  /** Key in the Secret. Default: per use (see the field that takes it). */
+  readonly key?: string;
+}
+
+/** Auto-unseal through another Vault's transit engine. */
+export interface VaultTransitSeal {
+  /** The transit Vault's address, `https://…`. */
+  readonly address: string;
+  /** Name of the transit key that wraps this Vault's root key. */
+  readonly keyName: string;
+  /** Mount path of the transit engine. Default: `transit/`. */
+  readonly mountPath?: string;
+  /** The transit token (encrypt/decrypt on the key only). Default key: `token`. */
+  readonly tokenSecret: VaultSecretKeyRef;
+  /** The CA that signed the transit Vault's certificate, when it is not publicly trusted. Default key: `ca.crt`. */
+  readonly caSecret?: VaultSecretKeyRef;
+  /** Server name to verify the transit Vault's certificate against. Default: the address's host. */
+  readonly tlsServerName?: string;
+}
+
+/** Auto-unseal through AWS KMS. */
+export interface VaultAwsKmsSeal {
+  /** AWS region of the key, e.g. `eu-central-1`. */
+  readonly region: string;
+  /** The KMS key's id, ARN or alias (`alias/…`). */
+  readonly kmsKeyId: string;
+  /**
+   * Secret holding `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`. Default: none (the
+   * ambient credentials of the node, e.g. an instance profile).
+   */
+  readonly credentialsSecret?: string;
+  /** KMS endpoint, for a VPC endpoint or a KMS-compatible service (`https://…`). Default: AWS's. */
+  readonly endpoint?: string;
+}
+
+/** Where Vault's root key is wrapped instead of a Shamir unseal key kept in the cluster: exactly one. */
+export interface VaultAutoUnseal {
+  readonly transit?: VaultTransitSeal;
+  readonly awskms?: VaultAwsKmsSeal;
+}
+
+/** Defaults of the auto-unseal settings. */
+export const VAULT_AUTO_UNSEAL_DEFAULTS = { transitMountPath: 'transit/', tokenKey: 'token', caKey: 'ca.crt' } as const;
+
 export interface VaultProps extends PlatformComponentProps {
+  /**
+   * Auto-unseal through a transit Vault or AWS KMS, for a site that has one: Vault then unseals
+   * itself and no unseal key is kept in the cluster (bank-vaults stores the recovery key
+   * instead; see the class comment). Default: none (a Shamir unseal key in `vault-unseal-keys`).
+   */
+  readonly autoUnseal?: VaultAutoUnseal;
   /** Size of the raft data volume. Default: {@link VAULT_DEFAULTS}`.storageSize` (platform secrets are kilobytes; raft snapshots stay small). */
   readonly storageSize?: string;
   /** StorageClass of the raft data volume. Default: the cluster's default StorageClass. */
@@ -128,12 +203,20 @@ export interface VaultProps extends PlatformComponentProps {
 const OWN_MANIFEST_KEYS: PodPartKeys = { priorityClassName: null, tolerations: null, affinity: null, resources: null, replicas: null };
 
 const UNSEALER = 'vault-unsealer';
+const BOOTSTRAP = 'vault-bootstrap';
 const CONFIGURER = 'vault-configurer';
 const SEEDER = 'vault-seeder';
 
+/** Vault's own identities: the ServiceAccounts (and Vault roles and policies) of the configurer and the seeder. */
+export const VAULT_IDENTITIES: VaultIdentities = { namespace: VAULT_NAMESPACE, configurer: CONFIGURER, seeder: SEEDER };
+
+/** Labels of the pods of our own manifests (unsealer, configurer, seeder): their name and the release. */
+function ownPodLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': VAULT_SERVICE.name };
+}
+
 /** The Vault server image (set in the values too, so the seeder's CLI matches the server). */
 export const VAULT_IMAGE = { repository: 'hashicorp/vault', tag: '2.0.4' } as const;
-const CONFIG_FILE = 'vault-config.yml';
 const CA_MOUNT = '/vault/tls';
 const BANK_VAULTS_METRICS_PORT = 9091;
 
@@ -172,25 +255,43 @@ export const VAULT_LIVENESS_SCRIPT = [
  * node drain. Updates roll (`RollingUpdate`, not the chart's `OnDelete`): with one replica
  * there is no leader order to respect, and a restarted pod unseals itself.
  *
- * **Unseal.** Auto-unseal needs a KMS, an HSM or another Vault (transit); an offline edge site
- * has none of these. So a small `vault-unsealer` Deployment (bank-vaults `unseal --init`)
- * initialises Vault on first start (one key share), stores the unseal key *and* the initial
- * root token in the Kubernetes Secret `vault-unseal-keys` in the vault namespace, and unseals
- * Vault whenever it finds it sealed (every 5 s). Nothing secret is in git; the Secret is
- * created in the cluster. Trade-off: anyone who can read Secrets in the vault namespace (or
- * etcd, or a node's disk if etcd is not encrypted at rest) can unseal Vault and become root.
- * That is the price of unattended recovery without a KMS, and storing the root token next to
- * the key adds nothing to it (the key alone can generate a root token). Mitigations for the
- * operator: enable secrets encryption at rest on the control plane, keep RBAC on the vault
- * namespace to the platform team, and copy the Secret to offline storage after first start:
- * it is the only copy, and losing it (deleting the namespace) loses every secret in Vault.
- * For that reason ArgoCD never prunes or cascade-deletes Vault (`prune: false`, which also
- * protects the namespace).
+ * **Unseal.** By default a small `vault-unsealer` Deployment (bank-vaults `unseal --init`)
+ * initialises Vault on first start (one key share), stores the unseal key in the Kubernetes
+ * Secret `vault-unseal-keys` in the vault namespace, and unseals Vault whenever it finds it
+ * sealed (every 5 s). Nothing secret is in git; the Secret is created in the cluster.
+ * Trade-off, stated plainly: the unseal key next to the data protects against little. Anyone
+ * who can read Secrets in the vault namespace (External Secrets' controller can read every
+ * Secret; so can etcd's readers, and a node's disk when Secrets are not encrypted at rest) can
+ * unseal Vault and, with `generate-root`, become root. That is the price of unattended
+ * recovery without a KMS. Bootstrap therefore refuses a cluster that does not encrypt Secrets
+ * at rest unless the config accepts the risk (`cluster.secretsEncryption`). Keep RBAC on the
+ * vault namespace to the platform team, and copy the Secret to offline storage after first
+ * start: it is the only copy, and losing it (deleting the namespace) loses every secret in
+ * Vault. ArgoCD never prunes or cascade-deletes Vault (`prune: false`, which also protects the
+ * namespace).
  *
- * **Configuration** is code: an ArgoCD PostSync Job (bank-vaults `configure`) applies the
- * `vault-configurer` ConfigMap after each sync: the KV v2 engine at `secret/`, the Kubernetes
- * auth method, and one role and policy per consumer (`kubernetesRoles`). Vault validates
- * clients' tokens with its own ServiceAccount, which the chart binds to `system:auth-delegator`.
+ * A site with another Vault or a KMS sets `autoUnseal` (transit or AWS KMS): Vault unseals
+ * itself through it, the unsealer only initialises (`--auto`), and bank-vaults stores the
+ * recovery key instead of an unseal key. A recovery key can still generate a root token, so
+ * copy it offline and delete it from the Secret (README, "Security model"); Vault keeps
+ * unsealing without it. Switching an initialised Vault between the two is a seal migration
+ * (Vault's `-migrate` unseal), done by hand.
+ *
+ * **No root token at rest.** bank-vaults stores the initial root token next to the key. The
+ * `vault-bootstrap` PostSync Job (wave 0) uses it once: it mounts the KV engine, enables
+ * Kubernetes auth, writes the configurer's and the seeder's roles and policies, revokes the
+ * token, and its second container deletes it from the Secret. Later syncs find no token and do
+ * nothing. Nothing else ever mounts or reads it. See `vault-access.ts` for every role and
+ * policy, and README "Security model" for the procedure when root is needed again.
+ *
+ * **Configuration** is code: the `vault-configurer` PostSync Job (wave 1) logs in with its own
+ * ServiceAccount (Kubernetes auth, role `vault-configurer`) and writes one reader role and
+ * policy per consuming namespace (`vaultRoles` of the enabled components: `read` on exactly the
+ * entries that namespace's ExternalSecrets read), and removes the `edge-idp-*` ones no component
+ * declares. The `vault-seeder` Job (wave 2) logs in as `vault-seeder` and creates the missing
+ * generated credentials (create-only). Vault validates clients' tokens with its own
+ * ServiceAccount, which the chart binds to `system:auth-delegator`; every client presents a
+ * projected token with the audience `vault`, minted for it alone.
  *
  * **TLS**: a cert-manager Certificate from `CA_ISSUER` (90 days, renewed at 60) mounted into the
  * server; the liveness probe makes Vault load the renewed certificate (see
@@ -209,6 +310,7 @@ export class Vault extends PlatformComponent {
 
   constructor(scope: Construct, props: VaultProps) {
     const serviceMonitor = props.serviceMonitor ?? true;
+    const seal = props.autoUnseal ? sealSettings(props.autoUnseal) : undefined;
     const parts: PodPart[] = [
       {
         name: 'server',
@@ -226,6 +328,15 @@ export class Vault extends PlatformComponent {
         keys: OWN_MANIFEST_KEYS,
         manifest: { kind: 'Deployment', name: UNSEALER },
         note: 'Our own Deployment (vault-unsealer), not the chart: tier settings and resources are in its manifest.',
+      },
+      {
+        name: 'bootstrap',
+        kind: 'Job',
+        path: [],
+        resources: resources('10m', '32Mi', '128Mi'),
+        keys: OWN_MANIFEST_KEYS,
+        manifest: { kind: 'Job', name: BOOTSTRAP },
+        note: 'Our own PostSync Job (vault-bootstrap), not the chart: its Vault CLI init container and kubectl container share the part\'s resources (one at a time).',
       },
       {
         name: 'configurer',
@@ -255,6 +366,34 @@ export class Vault extends PlatformComponent {
       delivery: { kind: 'root', wave: VAULT_WAVE },
       // The gateway terminates TLS and reaches the UI on the plain in-cluster listener (see raftConfig).
       ui: [{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT }],
+      // Who may reach Vault: its own unsealer and hook Jobs and the clients that declare a flow
+      // to VAULT_SERVICE on 8200 (TLS), Prometheus on 8200 (metrics), and on the plain
+      // VAULT_GATEWAY_PORT only the gateway (network-policy.ts: `ingress` identity).
+      network: {
+        pods: {
+          server: { labels: { 'app.kubernetes.io/name': 'vault', 'app.kubernetes.io/instance': VAULT_SERVICE.name, component: 'server' } },
+          unsealer: { labels: ownPodLabels(UNSEALER) },
+          bootstrap: { labels: ownPodLabels(BOOTSTRAP) },
+          configurer: { labels: ownPodLabels(CONFIGURER) },
+          seeder: { labels: ownPodLabels(SEEDER) },
+        },
+        services: {
+          [VAULT_SERVICE.name]: { pods: 'server', ports: [VAULT_SERVICE.port, 8201] },
+          [VAULT_UI_SERVICE]: { pods: 'server', ports: [VAULT_GATEWAY_PORT] },
+        },
+        metrics: serviceMonitor ? [{ pods: 'server', port: VAULT_SERVICE.port }] : [],
+        flows: [
+          calls('unsealer', service(VAULT_SERVICE), 'initialises Vault and unseals it after every restart'),
+          calls('unsealer', KUBE_APISERVER, 'keeps the unseal key in its Secret'),
+          calls('bootstrap', service(VAULT_SERVICE), 'configures Vault once with the initial root token, then revokes it (PostSync hook)'),
+          calls('bootstrap', KUBE_APISERVER, 'deletes the used root token from the unseal Secret'),
+          calls('configurer', service(VAULT_SERVICE), "writes the readers' roles and policies, logged in as itself (PostSync hook)"),
+          calls('seeder', service(VAULT_SERVICE), 'creates missing generated credentials, logged in as itself (PostSync hook)'),
+          ...(seal ? [calls('server', WORLD, seal.peer.why, tcp(seal.peer.port))] : []),
+          calls('server', KUBE_APISERVER, 'registers its active pod and reviews Kubernetes-auth tokens'),
+          calledBy('server', ownPods('server'), tcp(8201), 'raft between Vault servers (one replica today: a raft join needs it)'),
+        ],
+      },
       clusterScopedKinds: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' }],
       values: {
         global: { tlsDisable: false },
@@ -266,7 +405,7 @@ export class Vault extends PlatformComponent {
           updateStrategyType: 'RollingUpdate',
           ha: {
             enabled: true,
-            raft: { enabled: true, setNodeId: true, config: raftConfig() },
+            raft: { enabled: true, setNodeId: true, config: raftConfig(seal?.stanza) },
             disruptionBudget: { enabled: false },
           },
           dataStorage: {
@@ -274,8 +413,9 @@ export class Vault extends PlatformComponent {
             size: props.storageSize ?? VAULT_DEFAULTS.storageSize,
             ...(props.storageClass ? { storageClass: props.storageClass } : {}),
           },
-          volumes: [{ name: 'vault-tls', secret: { secretName: VAULT_TLS.secretName, defaultMode: 0o440 } }],
-          volumeMounts: [{ name: 'vault-tls', mountPath: VAULT_TLS.mountPath, readOnly: true }],
+          volumes: [{ name: 'vault-tls', secret: { secretName: VAULT_TLS.secretName, defaultMode: 0o440 } }, ...(seal?.volumes ?? [])],
+          volumeMounts: [{ name: 'vault-tls', mountPath: VAULT_TLS.mountPath, readOnly: true }, ...(seal?.volumeMounts ?? [])],
+          ...(seal?.secretEnv.length ? { extraSecretEnvironmentVars: seal.secretEnv } : {}),
           livenessProbe: {
             enabled: true,
             execCommand: ['/bin/sh', '-c', VAULT_LIVENESS_SCRIPT],
@@ -336,21 +476,20 @@ export class Vault extends PlatformComponent {
       },
     });
 
-    // The unsealer's and configurer's identity: read/update the one Secret, create it once.
-    new KubeServiceAccount(this, 'unsealer-sa', { metadata: { name: UNSEALER, namespace: ns } });
-    new KubeRole(this, 'unsealer-role', {
-      metadata: { name: UNSEALER, namespace: ns },
-      rules: [
-        // `create` cannot be limited to a name: the API checks resourceNames only on existing objects.
-        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-        { apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['get', 'update'] },
-      ],
-    });
-    new KubeRoleBinding(this, 'unsealer-rolebinding', {
-      metadata: { name: UNSEALER, namespace: ns },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: UNSEALER },
-      subjects: [{ kind: 'ServiceAccount', name: UNSEALER, namespace: ns }],
-    });
+    // The unsealer's identity: create the one Secret, read and update it.
+    this.serviceAccount(UNSEALER, true);
+    this.role(UNSEALER, [
+      // `create` cannot be limited to a name: the API checks resourceNames only on existing objects.
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['get', 'update'] },
+    ]);
+    // The bootstrap's: delete the used root token from that Secret (a merge patch), nothing else.
+    // `kubectl patch` reads the object first (and a patch returns it anyway), hence `get`.
+    this.serviceAccount(BOOTSTRAP, false);
+    this.role(BOOTSTRAP, [{ apiGroups: [''], resources: ['secrets'], resourceNames: [VAULT_UNSEAL_SECRET], verbs: ['get', 'patch'] }]);
+    // The configurer's and seeder's: no Kubernetes RBAC at all, only a token Vault accepts.
+    this.serviceAccount(CONFIGURER, false);
+    this.serviceAccount(SEEDER, false);
 
     const keyStoreArgs = [
       '--mode=k8s',
@@ -368,7 +507,7 @@ export class Vault extends PlatformComponent {
     this.clientSetup = { instance: svc, env, caVolume, caMount };
 
     const unsealer = this.ownPod('unsealer');
-    const unsealerLabels = { 'app.kubernetes.io/name': UNSEALER, 'app.kubernetes.io/instance': svc };
+    const unsealerLabels = ownPodLabels(UNSEALER);
     new KubeDeployment(this, 'unsealer', {
       metadata: { name: UNSEALER, namespace: ns },
       spec: {
@@ -386,7 +525,8 @@ export class Vault extends PlatformComponent {
               {
                 name: 'unsealer',
                 image: BANK_VAULTS_IMAGE,
-                args: ['unseal', '--init', ...keyStoreArgs],
+                // With auto-unseal Vault unseals itself: bank-vaults only initialises (recovery key).
+                args: ['unseal', '--init', ...(seal ? ['--auto'] : []), ...keyStoreArgs],
                 env,
                 // bank-vaults serves its own metrics (sealed/unsealed state) on :9091.
                 ports: [{ name: 'metrics', containerPort: BANK_VAULTS_METRICS_PORT }],
@@ -405,36 +545,89 @@ export class Vault extends PlatformComponent {
       },
     });
 
-    // After every sync of Vault, once the server is unsealed and healthy.
+    // PostSync, wave 0: once, with the root token bank-vaults stored, then revoked and deleted.
+    // The token's key is mounted optional: after the first run the key is gone and the pod sees
+    // no file. The kubectl container runs only after the Vault step succeeded (init container).
+    this.postSyncJob({
+      name: BOOTSTRAP,
+      part: 'bootstrap',
+      wave: 0,
+      serviceAccountName: BOOTSTRAP,
+      initContainers: [
+        this.vaultCli('bootstrap', ['/bin/sh', `${BOOTSTRAP_DIR}/bootstrap.sh`], [
+          { name: 'files', mountPath: BOOTSTRAP_DIR, readOnly: true },
+          { name: 'root-token', mountPath: posixDirname(BOOTSTRAP_ROOT_TOKEN_FILE), readOnly: true },
+        ]),
+      ],
+      containers: [
+        {
+          name: 'forget-root-token',
+          image: KUBECTL_IMAGE,
+          args: ['patch', 'secret', VAULT_UNSEAL_SECRET, '--namespace', ns, '--type=merge', '--patch', JSON.stringify({ data: { [VAULT_ROOT_TOKEN_KEY]: null } })],
+          // kubectl keeps its discovery cache under $HOME.
+          env: [{ name: 'HOME', value: '/tmp' }],
+          securityContext: CONTAINER_SECURITY,
+          // Only this container talks to the Kubernetes API: the ServiceAccount token is mounted here alone.
+          volumeMounts: [
+            { name: 'kube-api-access', mountPath: KUBERNETES_SA_DIR, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+        },
+      ],
+      volumes: [
+        caVolume,
+        { name: 'files', configMap: { name: BOOTSTRAP } },
+        {
+          name: 'root-token',
+          secret: {
+            secretName: VAULT_UNSEAL_SECRET,
+            optional: true,
+            items: [{ key: VAULT_ROOT_TOKEN_KEY, path: posixBasename(BOOTSTRAP_ROOT_TOKEN_FILE) }],
+          },
+        },
+        kubeApiAccessVolume(),
+        { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('16Mi') } },
+      ],
+    });
+
+    // PostSync, wave 1: the readers' roles and policies, as the configurer (Kubernetes auth).
     this.postSyncJob({
       name: CONFIGURER,
       part: 'configurer',
-      instance: svc,
-      podSpec: { serviceAccountName: UNSEALER },
-      container: {
-        image: BANK_VAULTS_IMAGE,
-        args: ['configure', '--once', '--fatal', '--disable-metrics', ...keyStoreArgs, `--vault-config-file=/config/${CONFIG_FILE}`],
-        env,
-        securityContext: CONTAINER_SECURITY,
-        volumeMounts: [caMount, { name: 'config', mountPath: '/config', readOnly: true }],
-      },
-      volumes: [caVolume, { name: 'config', configMap: { name: CONFIGURER } }],
+      wave: 1,
+      serviceAccountName: CONFIGURER,
+      containers: [
+        this.vaultCli('configurer', ['/bin/sh', `${CONFIGURER_DIR}/configure.sh`], [
+          { name: 'files', mountPath: CONFIGURER_DIR, readOnly: true },
+          // To compare its own policy in Vault with the one in git (no secret in there).
+          { name: 'bootstrap-files', mountPath: BOOTSTRAP_DIR, readOnly: true },
+          vaultTokenMount(),
+        ]),
+      ],
+      volumes: [caVolume, { name: 'files', configMap: { name: CONFIGURER } }, { name: 'bootstrap-files', configMap: { name: BOOTSTRAP } }, vaultTokenVolume()],
     });
-
   }
 
   /**
-   * Phase 2: what Vault holds for the other components. The configurer's config gets one
-   * Kubernetes-auth role and policy per `vaultRoles` entry of every enabled component; the
-   * seeder Job generates every enabled component's `generatedCredentials` (and exists only
-   * when some component needs one).
+   * Phase 2: what Vault holds for the other components. The configurer writes one reader role
+   * and policy per `vaultRoles` entry of every enabled component (refused at build time when the
+   * configurer's policy would not let it); the bootstrap's copy of the configurer's policy
+   * allows binding roles in exactly the readers' namespaces; the seeder Job generates every
+   * enabled component's `generatedCredentials` (and exists only when some component needs one).
    */
   protected override aggregate(site: PlatformSite): void {
-    const { instance, env, caVolume, caMount } = this.clientSetup;
+    const { caVolume } = this.clientSetup;
     const ns = this.targetNamespace;
-    new KubeConfigMap(this, 'configurer-config', {
+    const roles = site.components.flatMap((c) => c.vaultRoles);
+    const problems = readerRoleProblems(roles, VAULT_IDENTITIES);
+    if (problems.length > 0) throw new Error(`vault: the declared reader roles cannot be configured:\n  ${problems.join('\n  ')}`);
+    new KubeConfigMap(this, 'bootstrap-files', {
+      metadata: { name: BOOTSTRAP, namespace: ns },
+      data: bootstrapFiles(VAULT_IDENTITIES, readerNamespaces(roles)),
+    });
+    new KubeConfigMap(this, 'configurer-files', {
       metadata: { name: CONFIGURER, namespace: ns },
-      data: { [CONFIG_FILE]: configurerConfig(site.components.flatMap((c) => c.vaultRoles)) },
+      data: { 'configure.sh': configurerScript(VAULT_IDENTITIES), ...configurerFiles(roles) },
     });
     const credentials = site.components.flatMap((c) => c.generatedCredentials);
     if (credentials.length > 0) {
@@ -446,50 +639,76 @@ export class Vault extends PlatformComponent {
           resources: resources('10m', '32Mi', '64Mi'),
           keys: OWN_MANIFEST_KEYS,
           manifest: { kind: 'Job', name: SEEDER },
-          note: 'Our own PostSync Job (vault-seeder), not the chart: writes the generated app credentials once.',
+          note: 'Our own PostSync Job (vault-seeder), not the chart: creates the generated app credentials once.',
         },
       ]);
-      // After the configurer (same phase, later wave), which mounts the KV engine.
+      // PostSync, wave 2: after the bootstrap (which mounts the KV engine and writes its role).
       this.postSyncJob({
         name: SEEDER,
         part: 'seeder',
-        instance,
-        wave: 1,
-        // It talks to Vault only; the root token comes from the unsealer's Secret as a file.
-        podSpec: { automountServiceAccountToken: false },
-        container: {
-          image: `${VAULT_IMAGE.repository}:${VAULT_IMAGE.tag}`,
-          command: ['/bin/sh', '-c', seederScript(VAULT_KV_MOUNT, credentials)],
-          env: [...env, { name: 'HOME', value: '/tmp' }],
-          securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
-          volumeMounts: [caMount, { name: 'vault-token', mountPath: dirname(SEEDER_TOKEN_FILE), readOnly: true }],
-        },
-        volumes: [
-          caVolume,
-          {
-            name: 'vault-token',
-            secret: { secretName: VAULT_UNSEAL_SECRET, items: [{ key: BANK_VAULTS_ROOT_TOKEN_KEY, path: basename(SEEDER_TOKEN_FILE) }] },
-          },
+        wave: 2,
+        serviceAccountName: SEEDER,
+        containers: [
+          this.vaultCli('seeder', ['/bin/sh', '-c', seederScript(VAULT_IDENTITIES, credentials)], [vaultTokenMount()]),
         ],
+        volumes: [caVolume, vaultTokenVolume()],
       });
     }
   }
 
   /**
+   * A container running the Vault CLI against Vault (address and CA from {@link clientSetup});
+   * HOME on a writable /tmp, where the CLI keeps its token helper file.
+   */
+  private vaultCli(name: string, command: string[], mounts: VolumeMount[]): Omit<Container, 'resources'> {
+    const { env, caMount } = this.clientSetup;
+    return {
+      name,
+      image: VAULT_CLI_IMAGE,
+      command,
+      env: [...env, { name: 'HOME', value: '/tmp' }],
+      securityContext: { ...CONTAINER_SECURITY, readOnlyRootFilesystem: false },
+      volumeMounts: [caMount, ...mounts],
+    };
+  }
+
+  /** A ServiceAccount of ours; only the unsealer gets the automatic API token (bank-vaults reads it). */
+  private serviceAccount(name: string, apiToken: boolean): void {
+    new KubeServiceAccount(this, `${name}-sa`, {
+      metadata: { name, namespace: this.targetNamespace },
+      automountServiceAccountToken: apiToken,
+    });
+  }
+
+  /** A Role of ours, bound to the ServiceAccount of the same name. */
+  private role(name: string, rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[]): void {
+    const namespace = this.targetNamespace;
+    new KubeRole(this, `${name}-role`, { metadata: { name, namespace }, rules });
+    new KubeRoleBinding(this, `${name}-rolebinding`, {
+      metadata: { name, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    });
+  }
+
+  /**
    * One of our own PostSync hook Jobs (re-created on every sync), with the scheduling and
-   * resources of its declared part and the restricted pod security every such pod gets.
+   * resources of its declared part (on every container: init containers run one at a time,
+   * before the others) and the restricted pod security every such pod gets. No automatic API
+   * token: a container that needs one mounts {@link kubeApiAccessVolume} itself.
    */
   private postSyncJob(job: {
     name: string;
     part: string;
-    instance: string;
-    /** Order among the PostSync hooks. Default: 0. */
-    wave?: number;
-    podSpec: Pick<PodSpec, 'serviceAccountName' | 'automountServiceAccountToken'>;
-    container: Omit<Container, 'name' | 'resources'>;
+    /** Order among the PostSync hooks. */
+    wave: number;
+    serviceAccountName: string;
+    initContainers?: Omit<Container, 'resources'>[];
+    containers: Omit<Container, 'resources'>[];
     volumes: Volume[];
   }): void {
     const own = this.ownPod(job.part);
+    const withResources = (cs: Omit<Container, 'resources'>[]) => cs.map((c) => ({ ...c, resources: own.resources }));
     new KubeJob(this, job.part, {
       metadata: {
         name: job.name,
@@ -497,19 +716,21 @@ export class Vault extends PlatformComponent {
         annotations: {
           'argocd.argoproj.io/hook': 'PostSync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-          ...(job.wave ? { [ANNOTATIONS.syncWave]: String(job.wave) } : {}),
+          [ANNOTATIONS.syncWave]: String(job.wave),
         },
       },
       spec: {
         backoffLimit: 6,
         template: {
-          metadata: { labels: { 'app.kubernetes.io/name': job.name, 'app.kubernetes.io/instance': job.instance } },
+          metadata: { labels: ownPodLabels(job.name) },
           spec: {
             ...own.scheduling,
             restartPolicy: 'OnFailure',
-            ...job.podSpec,
+            serviceAccountName: job.serviceAccountName,
+            automountServiceAccountToken: false,
             securityContext: POD_SECURITY,
-            containers: [{ name: job.part, ...job.container, resources: own.resources }],
+            ...(job.initContainers ? { initContainers: withResources(job.initContainers) } : {}),
+            containers: withResources(job.containers),
             volumes: job.volumes,
           },
         },
@@ -576,8 +797,8 @@ export const VAULT_GATEWAY_PORT = 8202;
 /** The chart's UI Service (`<release>-ui`), pointed at the plain listener. */
 export const VAULT_UI_SERVICE = `${VAULT_SERVICE.name}-ui`;
 
-/** Vault's server configuration (HCL): TLS listener, raft storage, Kubernetes service registration, Prometheus telemetry. */
-function raftConfig(): string {
+/** Vault's server configuration (HCL): TLS listener, raft storage, Kubernetes service registration, Prometheus telemetry, and the auto-unseal seal when the site has one. */
+function raftConfig(sealStanza?: string): string {
   return `ui = true
 disable_mlock = true
 
@@ -608,73 +829,178 @@ telemetry {
   prometheus_retention_time = "30s"
   disable_hostname = true
 }
-`;
+${sealStanza ? `\n${sealStanza}` : ''}`;
 }
 
-/** The bank-vaults `configure` file: KV v2, Kubernetes auth, one role and policy per consumer. */
-export function configurerConfig(roles: readonly VaultKubernetesRole[]): string {
-  const doc = {
-    secrets: [
-      { path: VAULT_KV_MOUNT, type: 'kv', description: 'Platform secrets (read by External Secrets)', options: { version: 2 } },
-    ],
-    policies: roles.map((r) => ({ name: r.policy.name, rules: r.policy.rules })),
-    auth: [
-      {
-        type: 'kubernetes',
-        path: VAULT_KUBERNETES_AUTH_PATH,
-        // No token_reviewer_jwt: Vault reviews tokens with its own ServiceAccount (system:auth-delegator).
-        config: { kubernetes_host: 'https://kubernetes.default.svc' },
-        roles: roles.map((r) => ({
-          name: r.name,
-          bound_service_account_names: [r.serviceAccount],
-          bound_service_account_namespaces: [r.namespace],
-          audience: r.audience,
-          policies: [r.policy.name],
-          ttl: r.ttl ?? '1h',
-        })),
-      },
-    ],
-  };
-  return stringify(doc);
-}
+/** Where the transit Vault's CA is mounted in the server container. */
+export const TRANSIT_CA_MOUNT = '/vault/userconfig/transit-ca';
 
-
-/** Where the seeder pod finds the root token (mounted from the unsealer's Secret). */
-export const SEEDER_TOKEN_FILE = '/vault-token/root';
-
-/**
- * The seeder's shell script: for each entry, leave it alone when it exists (a restarted Job
- * or a later sync never rotates a password behind the app's back), else write it with
- * check-and-set 0 (so two runs cannot both write). POSIX sh with the Vault CLI.
- */
-export function seederScript(kvMount: string, credentials: readonly GeneratedCredential[], tokenFile = SEEDER_TOKEN_FILE): string {
-  const lines = [
-    'set -eu',
-    `VAULT_TOKEN="$(cat ${tokenFile})"`,
-    'export VAULT_TOKEN',
-    "rand() { head -c 256 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c \"$1\"; }",
-    'seed() {',
-    '  path="$1"; shift',
-    `  if vault kv get -mount=${kvMount} "$path" >/dev/null 2>&1; then echo "$path: present, kept"; return 0; fi`,
-    `  vault kv put -mount=${kvMount} -cas=0 "$path" "$@" >/dev/null`,
-    '  echo "$path: generated"',
-    '}',
-  ];
-  for (const c of credentials) {
-    const args = Object.entries(c.fields)
-      .sort(([a], [b]) => compareText(a, b))
-      .map(([k, f]) => ('value' in f ? `${k}='${f.value}'` : `${k}="$(rand ${f.random})"`));
-    lines.push(`seed '${c.vaultKey}' ${args.join(' ')}`);
+/** The seal stanza and what the server container needs for it (Secrets as env and volumes, never values). */
+export function sealSettings(a: VaultAutoUnseal): {
+  stanza: string;
+  secretEnv: { envName: string; secretName: string; secretKey: string }[];
+  volumes: Volume[];
+  volumeMounts: VolumeMount[];
+  /** The port outside the cluster the server calls, and why (its network flow). */
+  peer: { port: number; why: string };
+} {
+  const q = (v: string) => JSON.stringify(v);
+  const block = (type: string, fields: [string, string | undefined][]) =>
+    `seal ${q(type)} {\n${fields
+      .filter((f): f is [string, string] => f[1] !== undefined)
+      .map(([k, v]) => `  ${k} = ${q(v)}`)
+      .join('\n')}\n}\n`;
+  if (a.transit) {
+    const t = a.transit;
+    const ca = t.caSecret ? { name: t.caSecret.name, key: t.caSecret.key ?? VAULT_AUTO_UNSEAL_DEFAULTS.caKey } : undefined;
+    return {
+      // The token comes from VAULT_TOKEN (a Secret), never from this file.
+      stanza: block('transit', [
+        ['address', t.address],
+        ['key_name', t.keyName],
+        ['mount_path', transitMountPath(t.mountPath)],
+        ['tls_ca_cert', ca ? `${TRANSIT_CA_MOUNT}/ca.crt` : undefined],
+        ['tls_server_name', t.tlsServerName],
+      ]),
+      secretEnv: [{ envName: 'VAULT_TOKEN', secretName: t.tokenSecret.name, secretKey: t.tokenSecret.key ?? VAULT_AUTO_UNSEAL_DEFAULTS.tokenKey }],
+      volumes: ca ? [{ name: 'transit-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] } }] : [],
+      volumeMounts: ca ? [{ name: 'transit-ca', mountPath: TRANSIT_CA_MOUNT, readOnly: true }] : [],
+      peer: { port: httpsPort(t.address), why: `auto-unseal: the transit Vault at ${t.address}` },
+    };
   }
-  return `${lines.join('\n')}\n`;
+  const k = a.awskms!;
+  return {
+    stanza: block('awskms', [
+      ['region', k.region],
+      ['kms_key_id', k.kmsKeyId],
+      ['endpoint', k.endpoint],
+    ]),
+    secretEnv: k.credentialsSecret
+      ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((envName) => ({ envName, secretName: k.credentialsSecret!, secretKey: envName }))
+      : [],
+    volumes: [],
+    volumeMounts: [],
+    peer: { port: httpsPort(k.endpoint), why: `auto-unseal: AWS KMS${k.endpoint ? ` at ${k.endpoint}` : ` in ${k.region}`}` },
+  };
 }
+
+/** The port of an https:// URL (443 when it names none, or when there is no URL). */
+function httpsPort(url: string | undefined): number {
+  const m = url ? /^https:\/\/[^/:]+:([0-9]+)/.exec(url) : null;
+  return m ? Number(m[1]) : 443;
+}
+
+const transitMountPath = (p: string | undefined) => {
+  const path = p ?? VAULT_AUTO_UNSEAL_DEFAULTS.transitMountPath;
+  return path.endsWith('/') ? path : `${path}/`;
+};
+
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
+
+/** Problems with `autoUnseal` (paths relative to the component): exactly one seal, HTTPS endpoints. */
+export function autoUnsealProblems(a: VaultAutoUnseal | undefined): ConfigProblem[] {
+  if (!a) return [];
+  const problems: ConfigProblem[] = [];
+  const kinds = (['transit', 'awskms'] as const).filter((k) => a[k] !== undefined);
+  if (kinds.length === 0) problems.push({ path: 'autoUnseal', message: 'names no seal: set autoUnseal.transit or autoUnseal.awskms, or remove autoUnseal (Shamir unseal key in the cluster)' });
+  if (kinds.length > 1) problems.push({ path: 'autoUnseal', message: 'sets both transit and awskms: Vault has one seal; keep one of them' });
+  const https = (path: string, v: string | undefined, what: string) => {
+    if (v !== undefined && !HTTPS_URL.test(v)) {
+      problems.push({ path, message: `'${v}' is not an https:// URL (host, optional port and path): ${what} must be reached over TLS` });
+    }
+  };
+  https('autoUnseal.transit.address', a.transit?.address, "the transit Vault, which wraps this Vault's root key,");
+  https('autoUnseal.awskms.endpoint', a.awskms?.endpoint, 'the KMS endpoint');
+  return problems;
+}
+
+/** The Vault CLI our own Jobs run: the server's image, so the CLI matches the server. */
+const VAULT_CLI_IMAGE = `${VAULT_IMAGE.repository}:${VAULT_IMAGE.tag}`;
+
+/** Where a container finds its Kubernetes API credentials (as the automatic mount would put them). */
+const KUBERNETES_SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The automatic API token mount, spelled out, for the one container of a pod that needs it. */
+function kubeApiAccessVolume(): Volume {
+  return {
+    name: 'kube-api-access',
+    projected: {
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  };
+}
+
+/** A ServiceAccount token for Vault only: audience `vault`, ten minutes (the shortest the API allows). */
+function vaultTokenVolume(): Volume {
+  return {
+    name: 'vault-token',
+    projected: { sources: [{ serviceAccountToken: { audience: VAULT_TOKEN_AUDIENCE, expirationSeconds: 600, path: posixBasename(VAULT_TOKEN_FILE) } }] },
+  };
+}
+
+function vaultTokenMount(): VolumeMount {
+  return { name: 'vault-token', mountPath: posixDirname(VAULT_TOKEN_FILE), readOnly: true };
+}
+
+const SECRET_REF = (what: string, defaultKey: string) =>
+  Type.Object(
+    {
+      name: Type.String({ format: 'dns-subdomain', description: `Secret in Vault's namespace holding ${what} (created out of band, never in git).` }),
+      key: Type.Optional(Type.String({ minLength: 1, pattern: '^[-._a-zA-Z0-9]+$', description: `Key in that Secret. Default: ${defaultKey}.` })),
+    },
+    { additionalProperties: false },
+  );
+
+const AUTO_UNSEAL_SETTING = Type.Optional(
+  Type.Object(
+    {
+      transit: Type.Optional(
+        Type.Object(
+          {
+            address: Type.String({ minLength: 1, description: "The transit Vault's https:// address." }),
+            keyName: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$', description: 'The transit key that wraps this Vault\'s root key.' }),
+            mountPath: Type.Optional(
+              Type.String({ pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/?$', description: `Mount path of the transit engine. Default: ${VAULT_AUTO_UNSEAL_DEFAULTS.transitMountPath}.` }),
+            ),
+            tokenSecret: SECRET_REF('the transit token', VAULT_AUTO_UNSEAL_DEFAULTS.tokenKey),
+            caSecret: Type.Optional(SECRET_REF("the transit Vault's CA certificate", VAULT_AUTO_UNSEAL_DEFAULTS.caKey)),
+            tlsServerName: Type.Optional(Type.String({ format: 'host', description: "Name to verify the transit Vault's certificate against. Default: the address's host." })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      awskms: Type.Optional(
+        Type.Object(
+          {
+            region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'AWS region of the key, e.g. eu-central-1.' }),
+            kmsKeyId: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9:/_-]+$', description: "The KMS key's id, ARN or alias/…." }),
+            credentialsSecret: Type.Optional(
+              Type.String({ format: 'dns-subdomain', description: 'Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Default: the ambient credentials.' }),
+            ),
+            endpoint: Type.Optional(Type.String({ minLength: 1, description: "KMS endpoint (https://). Default: AWS's." })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    {
+      additionalProperties: false,
+      description:
+        "Auto-unseal through a transit Vault or AWS KMS, for a site that has one (exactly one of `transit` {address (https://), keyName, mountPath (default transit/), tokenSecret {name, key (default token)}, caSecret? {name, key (default ca.crt)}, tlsServerName?} or `awskms` {region, kmsKeyId, credentialsSecret? (a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), endpoint?}). Tokens and keys come from Secrets in Vault's namespace that you create, never from this file. No unseal key is then kept in the cluster, only the recovery key (copy it offline and delete it). Default: none (a Shamir unseal key in the vault-unseal-keys Secret).",
+    },
+  ),
+);
 
 export const vault = defineComponent({
   file: import.meta.url,
   name: 'vault',
   layer: '01-services',
   tier: 'critical',
-  description: 'HashiCorp Vault (one replica, raft, TLS from the site CA, unsealed from a Kubernetes Secret).',
+  description: 'HashiCorp Vault (one replica, raft, TLS from the site CA; unsealed from a Kubernetes Secret, or auto-unsealed through a transit Vault or AWS KMS).',
   defaultEnabled: true,
   requires: [{ component: 'cert-manager', why: 'its TLS certificate is issued by the site CA' }],
   settings: {
@@ -685,13 +1011,15 @@ export const vault = defineComponent({
       Type.String({ format: 'dns-subdomain', description: "StorageClass of the raft data volume. Default: the cluster's default." }),
     ),
     serviceMonitor: serviceMonitorSetting,
+    autoUnseal: AUTO_UNSEAL_SETTING,
   },
-  check: (s) => volumeSizeProblems(s, ['storageSize']),
+  check: (s) => [...volumeSizeProblems(s, ['storageSize']), ...autoUnsealProblems(s.autoUnseal)],
   build: (scope, ctx) =>
     new Vault(scope, {
       ...ctx,
       storageSize: ctx.settings.storageSize,
       storageClass: ctx.settings.storageClass,
+      autoUnseal: ctx.settings.autoUnseal,
       serviceMonitor: ctx.settings.serviceMonitor ?? serviceMonitorCrdExists(ctx.enabled),
     }),
 });

@@ -12,6 +12,7 @@ import { Type } from '@sinclair/typebox';
 import { StringEnum } from '../../platform/config/schema.js';
 import { TIERS } from '../../platform/model/tiers.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, KUBE_APISERVER } from '../../platform/model/network.js';
 
 /** The chart Argo Workflows comes from. */
 export const ARGO_WORKFLOWS_CHART: ChartSource = {
@@ -122,6 +123,18 @@ export class ArgoWorkflows extends PlatformComponent {
       valuesAllowances: { freeForm: ARGO_WORKFLOWS_FREE_FORM_PATHS },
       parts,
       ui: [{ subdomain: 'workflows', service: ARGO_WORKFLOWS_SERVER_SERVICE.name, port: ARGO_WORKFLOWS_SERVER_SERVICE.port }],
+      network: {
+        pods: Object.fromEntries(
+          parts.map((p) => [p.name, { labels: { 'app.kubernetes.io/name': `${props.definition.name}-${p.name}`, 'app.kubernetes.io/instance': props.definition.name } }]),
+        ),
+        services: { [ARGO_WORKFLOWS_SERVER_SERVICE.name]: { pods: 'server', ports: [ARGO_WORKFLOWS_SERVER_SERVICE.port] } },
+        metrics: [{ pods: 'workflow-controller', port: 9090 }],
+        flows: [
+          calls('workflow-controller', KUBE_APISERVER, 'runs workflows as pods'),
+          calls('server', KUBE_APISERVER, "serves the UI and API with each caller's own token"),
+        ],
+        openEgress: 'workflows run in this namespace, and their steps call whatever they are written to (git hosts, registries, APIs)',
+      },
       clusterScopedKinds: [
         { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },

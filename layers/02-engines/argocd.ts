@@ -16,6 +16,7 @@ import { groupKinds } from '../../platform/model/kinds.js';
 import { HELM_LABELS } from '../../platform/bootstrap/facts.js';
 import { Type } from '@sinclair/typebox';
 import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
+import { calls, KUBE_APISERVER, service, type PodGroup } from '../../platform/model/network.js';
 
 /**
  * The chart ArgoCD comes from. bootstrap.sh installs exactly this chart with the generated
@@ -44,6 +45,10 @@ export const ARGOCD_WAVE = BASICS_WAVE + 10;
 if (!(ARGOCD_WAVE > BASICS_WAVE && ARGOCD_WAVE < layerWave('00-core'))) {
   throw new Error(`ARGOCD_WAVE ${ARGOCD_WAVE} must lie between the basics (${BASICS_WAVE}) and the first layer (${layerWave('00-core')})`);
 }
+
+/** Ports of the repo server's and Redis' Services (the same on their pods). */
+const ARGOCD_REPO_SERVER_PORT = 8081;
+const ARGOCD_REDIS_PORT = 6379;
 
 /** The ArgoCD UI/API service: plain HTTP (`server.insecure`), TLS ends at the gateway. */
 export const ARGOCD_SERVER_SERVICE = { name: 'argocd-server', port: 80 } as const;
@@ -202,6 +207,10 @@ export class ArgoCd extends PlatformComponent {
     const metrics = () => ({ metrics: { enabled: true, serviceMonitor: { enabled: true } } });
     // Without the application controller and the repo server ArgoCD syncs nothing.
     const release = props.definition.name;
+    // The chart's selector labels: `<release>-<part>` and the release.
+    const pod = (part: string): PodGroup => ({ labels: { 'app.kubernetes.io/name': `${release}-${part}`, 'app.kubernetes.io/instance': release } });
+    const repoServer = service({ name: `${release}-repo-server`, port: ARGOCD_REPO_SERVER_PORT });
+    const redis = service({ name: `${release}-redis`, port: ARGOCD_REDIS_PORT });
     super(scope, props, {
       releaseName: release,
       namespacedKinds: groupKinds(
@@ -213,7 +222,6 @@ export class ArgoCd extends PlatformComponent {
         'apps/StatefulSet',
         'batch/Job',
         'monitoring.coreos.com/ServiceMonitor',
-        'networking.k8s.io/NetworkPolicy',
         'rbac.authorization.k8s.io/Role',
         'rbac.authorization.k8s.io/RoleBinding',
       ),
@@ -230,6 +238,50 @@ export class ArgoCd extends PlatformComponent {
       capabilityGatedApiGroups: ['monitoring.coreos.com'],
       parts,
       delivery: { kind: 'root', wave: ARGOCD_WAVE },
+      // The chart's own NetworkPolicies are off (`global.networkPolicy.create`): they admit any
+      // pod to the server and any namespace to every metrics port. These flows are theirs,
+      // narrowed: the server from the gateway only, the repo server and Redis from the parts
+      // that use them, metrics from Prometheus. Egress stays open (see openEgress).
+      network: {
+        pods: {
+          'application-controller': pod('application-controller'),
+          server: pod('server'),
+          'repo-server': pod('repo-server'),
+          'applicationset-controller': pod('applicationset-controller'),
+          redis: pod('redis'),
+          'redis-secret-init': pod('redis-secret-init'),
+          ...(notifications ? { 'notifications-controller': pod('notifications-controller') } : {}),
+        },
+        services: {
+          [ARGOCD_SERVER_SERVICE.name]: { pods: 'server', ports: [[ARGOCD_SERVER_SERVICE.port, 8080], [443, 8080]] },
+          [`${release}-repo-server`]: { pods: 'repo-server', ports: [ARGOCD_REPO_SERVER_PORT] },
+          [`${release}-redis`]: { pods: 'redis', ports: [ARGOCD_REDIS_PORT] },
+        },
+        // The chart's ServiceMonitors (once the monitoring CRDs exist).
+        metrics: [
+          { pods: 'application-controller', port: 8082 },
+          { pods: 'server', port: 8083 },
+          { pods: 'repo-server', port: 8084 },
+          { pods: 'applicationset-controller', port: 8080 },
+          ...(notifications ? [{ pods: 'notifications-controller', port: 9001 }] : []),
+        ],
+        flows: [
+          calls('application-controller', repoServer, 'renders manifests'),
+          calls('server', repoServer, 'renders manifests for the UI and API'),
+          calls('applicationset-controller', repoServer, 'reads git for generators'),
+          ...(notifications ? [calls('notifications-controller', repoServer, 'reads notification settings from git')] : []),
+          calls('application-controller', redis, 'caches cluster state'),
+          calls('server', redis, 'caches application state'),
+          calls('repo-server', redis, 'caches rendered manifests'),
+          calls('application-controller', KUBE_APISERVER, 'syncs every Application'),
+          calls('server', KUBE_APISERVER, 'serves the UI and API from cluster state'),
+          calls('applicationset-controller', KUBE_APISERVER, 'generates Applications'),
+          calls('redis-secret-init', KUBE_APISERVER, "creates Redis' password Secret (PreSync hook)"),
+          ...(notifications ? [calls('notifications-controller', KUBE_APISERVER, 'watches Applications')] : []),
+        ],
+        openEgress:
+          'the repo server fetches git and Helm repositories wherever Applications point (any host); ArgoCD is how the site is repaired, so no missing rule may cut it off',
+      },
       // Never prune or cascade-delete ArgoCD: a bad commit must not delete its own repairer.
       sync: { prune: false, serverSideApply: true },
       ui: [{ subdomain: 'argocd', service: ARGOCD_SERVER_SERVICE.name, port: ARGOCD_SERVER_SERVICE.port }],
@@ -244,6 +296,8 @@ export class ArgoCd extends PlatformComponent {
           // Fallback for any pod a future value turns on without a declared part (e.g. Dex).
           priorityClassName: TIERS.critical.priorityClassName,
           tolerations: structuredClone(critical.tolerations),
+          // The network-policies component admits exactly the flows declared above instead.
+          networkPolicy: { create: false },
         },
         crds: { install: true, keep: true },
         configs: {

@@ -16,6 +16,7 @@ import { KYVERNO_FAILURE_POLICY } from '../../policies/kyverno.js';
 import { SYSTEM_NAMESPACES } from '../../platform/model/namespaces.js';
 import { TIER_LIST, TIERS, type TierName } from '../../platform/model/tiers.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calledBy, calls, KUBE_APISERVER, tcp } from '../../platform/model/network.js';
 
 /** The chart Kyverno comes from. */
 export const KYVERNO_CHART: ChartSource = {
@@ -187,6 +188,19 @@ export class Kyverno extends PlatformComponent {
       namespacedKinds: groupKinds('ConfigMap', 'Service', 'ServiceAccount', 'apps/Deployment', 'monitoring.coreos.com/ServiceMonitor', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding'),
       upstreamValues: 'kyverno',
       parts,
+      network: {
+        // Two of the chart's selector labels: the controller and the release.
+        pods: Object.fromEntries(
+          parts.map((p) => [p.name, { labels: { 'app.kubernetes.io/component': p.name, 'app.kubernetes.io/instance': props.definition.name } }]),
+        ),
+        metrics: serviceMonitors ? parts.map((p) => ({ pods: p.name, port: 8000 })) : [],
+        flows: [
+          // The webhooks Kyverno registers at run time (Services kyverno-svc and kyverno-cleanup-controller, 443 → 9443).
+          calledBy('admission-controller', KUBE_APISERVER, tcp(9443), 'admission webhooks (they fail open)'),
+          calledBy('cleanup-controller', KUBE_APISERVER, tcp(9443), 'validating webhook for cleanup policies'),
+          ...parts.map((p) => calls(p.name, KUBE_APISERVER, 'watches policies and the resources they match')),
+        ],
+      },
       sync: { serverSideApply: true },
       providesApis: [
         ...['ClusterPolicy', 'Policy'].flatMap((k) => [`kyverno.io/v1/${k}`, `kyverno.io/v2beta1/${k}`]),

@@ -10,6 +10,7 @@ import {
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, KUBE_APISERVER, service, type FlowSpec } from '../../platform/model/network.js';
 
 export const POLICY_REPORTER_CHART: ChartSource = {
   type: 'helm',
@@ -22,6 +23,9 @@ export const POLICY_REPORTER_NAMESPACE = 'policy-reporter';
 
 /** The UI Service: `<fullnameOverride>-ui` (the chart's default fullnameOverride is `policy-reporter`). */
 export const POLICY_REPORTER_UI_SERVICE = { name: 'policy-reporter-ui', port: 8080 } as const;
+/** The core's API Service and the Kyverno plugin's (what the UI's and the plugin's config name). */
+const POLICY_REPORTER_CORE_SERVICE = { name: 'policy-reporter', port: 8080 } as const;
+const POLICY_REPORTER_PLUGIN_SERVICE = { name: 'policy-reporter-kyverno-plugin', port: 8080 } as const;
 
 /**
  * Cluster-scoped kinds the chart renders: the core's ClusterRole (read PolicyReports,
@@ -96,6 +100,31 @@ export class PolicyReporter extends PlatformComponent {
       upstreamValues: 'policy-reporter',
       parts,
       clusterScopedKinds: POLICY_REPORTER_CLUSTER_KINDS,
+      network: {
+        pods: {
+          'policy-reporter': { labels: { 'app.kubernetes.io/name': POLICY_REPORTER_CORE_SERVICE.name, 'app.kubernetes.io/instance': props.definition.name } },
+          ui: { labels: { 'app.kubernetes.io/name': POLICY_REPORTER_UI_SERVICE.name, 'app.kubernetes.io/instance': props.definition.name } },
+          ...(kyverno ? { 'kyverno-plugin': { labels: { 'app.kubernetes.io/name': POLICY_REPORTER_PLUGIN_SERVICE.name, 'app.kubernetes.io/instance': props.definition.name } } } : {}),
+        },
+        services: {
+          [POLICY_REPORTER_CORE_SERVICE.name]: { pods: 'policy-reporter', ports: [POLICY_REPORTER_CORE_SERVICE.port] },
+          [POLICY_REPORTER_UI_SERVICE.name]: { pods: 'ui', ports: [POLICY_REPORTER_UI_SERVICE.port] },
+          ...(kyverno ? { [POLICY_REPORTER_PLUGIN_SERVICE.name]: { pods: 'kyverno-plugin', ports: [POLICY_REPORTER_PLUGIN_SERVICE.port] } } : {}),
+        },
+        metrics: [{ pods: 'policy-reporter', port: POLICY_REPORTER_CORE_SERVICE.port }],
+        flows: [
+          calls('ui', service(POLICY_REPORTER_CORE_SERVICE), 'shows the results the core collects'),
+          calls('ui', KUBE_APISERVER, 'reads its cluster Secret'),
+          calls('policy-reporter', KUBE_APISERVER, 'watches policy reports'),
+          ...(kyverno
+            ? [
+                calls('ui', service(POLICY_REPORTER_PLUGIN_SERVICE), 'shows Kyverno policy details'),
+                calls('kyverno-plugin', service(POLICY_REPORTER_CORE_SERVICE), 'reports to the core'),
+                calls('kyverno-plugin', KUBE_APISERVER, 'reads Kyverno policies'),
+              ]
+            : ([] as FlowSpec[])),
+        ],
+      },
       ui: [{ subdomain: 'policy-reporter', service: POLICY_REPORTER_UI_SERVICE.name, port: POLICY_REPORTER_UI_SERVICE.port }],
       values: {
         ui: { enabled: true },

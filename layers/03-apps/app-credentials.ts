@@ -9,9 +9,10 @@ import type { Construct } from 'constructs';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 import { compareText } from '../../platform/model/order.js';
-import { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE } from '../02-engines/external-secrets.js';
+import type { VaultKubernetesRole } from '../../platform/model/credentials.js';
+import { EXTERNAL_SECRETS_API, vaultReaderRole, vaultStoreName } from '../02-engines/external-secrets.js';
 
-export { EXTERNAL_SECRETS_API, VAULT_CLUSTER_SECRET_STORE };
+export { EXTERNAL_SECRETS_API, vaultStoreName };
 
 /**
  * Sync wave of a credential the chart's pods need: before the chart's objects (wave 0), so the
@@ -32,7 +33,11 @@ export interface VaultSecretProps {
   readonly refreshInterval?: string;
 }
 
-/** An ExternalSecret that materialises `keys` of one Vault entry as a Secret owned by ESO. */
+/**
+ * An ExternalSecret that materialises `keys` of one Vault entry as a Secret owned by ESO,
+ * read through its namespace's own store. The component publishes {@link vaultReaderRoles} of
+ * the same props, so Vault grants exactly what it reads.
+ */
 export function vaultExternalSecret(scope: Construct, id: string, props: VaultSecretProps): ApiObject {
   return new ApiObject(scope, id, {
     apiVersion: EXTERNAL_SECRETS_API,
@@ -44,13 +49,23 @@ export function vaultExternalSecret(scope: Construct, id: string, props: VaultSe
     },
     spec: {
       refreshInterval: props.refreshInterval ?? '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: VAULT_CLUSTER_SECRET_STORE },
+      secretStoreRef: { kind: 'ClusterSecretStore', name: vaultStoreName(props.namespace) },
       target: { name: props.name, creationPolicy: 'Owner' },
       data: Object.entries(props.keys)
         .sort(([a], [b]) => compareText(a, b))
         .map(([secretKey, property]) => ({ secretKey, remoteRef: { key: props.vaultKey, property } })),
     },
   });
+}
+
+/**
+ * The Vault roles a component publishes (`vaultRoles`) for the ExternalSecrets it makes from
+ * `secrets`: one per namespace, `read` on exactly the entries they read.
+ */
+export function vaultReaderRoles(secrets: readonly VaultSecretProps[]): VaultKubernetesRole[] {
+  const byNamespace = new Map<string, string[]>();
+  for (const s of secrets) byNamespace.set(s.namespace, [...(byNamespace.get(s.namespace) ?? []), s.vaultKey]);
+  return [...byNamespace].sort(([a], [b]) => compareText(a, b)).map(([ns, keys]) => vaultReaderRole(ns, keys));
 }
 
 /** What an app whose credentials come from Vault through an ExternalSecret `requires`. */

@@ -7,10 +7,11 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
-import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type VaultSecretProps } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, service } from '../../platform/model/network.js';
 
 export const BACKSTAGE_CHART: ChartSource = {
   type: 'helm',
@@ -23,6 +24,9 @@ export const BACKSTAGE_NAMESPACE = 'backstage';
 
 /** The chart's Service (release `backstage`, so the fullname is `backstage`). */
 export const BACKSTAGE_SERVICE = { name: 'backstage', port: 7007 } as const;
+
+/** The PostgreSQL subchart's Service (`<release>-postgresql`). */
+const BACKSTAGE_DB_SERVICE = { name: 'backstage-postgresql', port: 5432 } as const;
 
 /** Secret with the PostgreSQL passwords (keys as the chart's `auth.secretKeys` name them), from Vault. */
 export const BACKSTAGE_DB_SECRET = 'backstage-postgresql';
@@ -80,6 +84,12 @@ export class Backstage extends PlatformComponent {
     const url = `https://backstage.${props.context.config.site.domain}`;
     const image = props.image ?? BACKSTAGE_DEMO_IMAGE;
     const credential = appCredential(props.definition.name, { 'admin-password': GENERATED_PASSWORD, 'user-password': GENERATED_PASSWORD });
+    const dbSecret: VaultSecretProps = {
+      name: BACKSTAGE_DB_SECRET,
+      namespace: BACKSTAGE_NAMESPACE,
+      vaultKey: props.databaseVaultKey ?? credential.vaultKey,
+      keys: { 'admin-password': 'admin-password', 'user-password': 'user-password' },
+    };
     const parts: PodPart[] = [
       {
         name: 'backstage',
@@ -100,6 +110,8 @@ export class Backstage extends PlatformComponent {
     ];
     super(scope, props, {
       generatedCredentials: [credential],
+      // What Vault lets its ExternalSecret read: exactly that entry.
+      vaultRoles: vaultReaderRoles([dbSecret]),
       namespace: BACKSTAGE_NAMESPACE,
       // The namespace holds the PostgreSQL volume (the catalog).
       holdsState: true,
@@ -110,6 +122,18 @@ export class Backstage extends PlatformComponent {
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.backstage, undeclared: APPS_DECLARED_KEYS.backstage },
       parts,
       ui: [{ subdomain: 'backstage', service: BACKSTAGE_SERVICE.name, port: BACKSTAGE_SERVICE.port }],
+      network: {
+        pods: {
+          backstage: { labels: { 'app.kubernetes.io/name': 'backstage', 'app.kubernetes.io/instance': props.definition.name, 'app.kubernetes.io/component': 'backstage' } },
+          postgresql: { labels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': props.definition.name, 'app.kubernetes.io/component': 'primary' } },
+        },
+        services: {
+          [BACKSTAGE_SERVICE.name]: { pods: 'backstage', ports: [BACKSTAGE_SERVICE.port] },
+          [BACKSTAGE_DB_SERVICE.name]: { pods: 'postgresql', ports: [BACKSTAGE_DB_SERVICE.port] },
+        },
+        flows: [calls('backstage', service(BACKSTAGE_DB_SERVICE), 'its catalog database')],
+        openEgress: "its integrations read catalogs and call SCM hosts (GitHub, GitLab…) wherever its app-config points",
+      },
       values: {
         backstage: {
           image: {
@@ -158,12 +182,7 @@ export class Backstage extends PlatformComponent {
         },
       },
     });
-    vaultExternalSecret(this, 'db-secret', {
-      name: BACKSTAGE_DB_SECRET,
-      namespace: BACKSTAGE_NAMESPACE,
-      vaultKey: props.databaseVaultKey ?? credential.vaultKey,
-      keys: { 'admin-password': 'admin-password', 'user-password': 'user-password' },
-    });
+    vaultExternalSecret(this, 'db-secret', dbSecret);
   }
 }
 

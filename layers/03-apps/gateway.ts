@@ -116,6 +116,9 @@ export class PlatformGateway extends PlatformComponent {
     super(scope, props, {
       namespace: GATEWAY_NAMESPACE,
       parts: [],
+      // No pods of its own: Cilium's Envoy serves the Gateway and calls each UI's pods as
+      // Cilium's `ingress` identity, so every `ui` becomes a flow from the gateway.
+      network: { pods: {}, routesUis: true },
     });
     this.address = props.address;
   }

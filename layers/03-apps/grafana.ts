@@ -12,10 +12,11 @@ import { MONITORING_NAMESPACE, PROMETHEUS_SERVICE } from '../01-services/prometh
 import { serviceUrl } from '../../platform/model/services.js';
 import { PROMETHEUS_STACK_DASHBOARD_LABEL } from '../01-services/prometheus-stack.js';
 import { KubeRole, KubeRoleBinding } from 'cdk8s-plus-28/lib/imports/k8s.js';
-import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type VaultSecretProps } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { calls, KUBE_APISERVER, service } from '../../platform/model/network.js';
 
 /** The standalone Grafana chart (grafana-community, where the OSS Grafana charts moved). */
 export const GRAFANA_CHART: ChartSource = {
@@ -30,6 +31,8 @@ export const GRAFANA_NAMESPACE = 'grafana';
 
 /** The Service the chart creates (release `grafana`, so the fullname is `grafana`), port 80 → 3000. */
 export const GRAFANA_SERVICE = { name: 'grafana', port: 80 } as const;
+/** Grafana's own port behind {@link GRAFANA_SERVICE}. */
+const GRAFANA_PORT = 3000;
 
 /** The chart's ServiceAccount (its fullname, the release name here), which the sidecar runs as. */
 const GRAFANA_SERVICE_ACCOUNT = GRAFANA_SERVICE.name;
@@ -44,7 +47,7 @@ export interface GrafanaProps extends PlatformComponentProps {
   /** kube-prometheus-stack runs (its dashboards and datasource exist). */
   readonly prometheusStack: boolean;
   /**
-   * Vault entry (relative to the `vault` ClusterSecretStore's KV mount) holding the admin
+   * Vault entry (relative to the KV mount of its namespace's store) holding the admin
    * credentials as properties `admin-user` and `admin-password`. Default: `edge-idp/grafana`.
    */
   readonly adminVaultKey?: string;
@@ -87,6 +90,12 @@ export class Grafana extends PlatformComponent {
     // kube-prometheus-stack's dashboards exist only when it runs.
     const dashboardNamespaces = props.prometheusStack ? DASHBOARD_NAMESPACES : [GRAFANA_NAMESPACE];
     const credential = appCredential(props.definition.name, { 'admin-user': { value: 'admin' }, 'admin-password': GENERATED_PASSWORD });
+    const adminSecret: VaultSecretProps = {
+      name: GRAFANA_ADMIN_SECRET,
+      namespace: GRAFANA_NAMESPACE,
+      vaultKey: props.adminVaultKey ?? credential.vaultKey,
+      keys: { 'admin-user': 'admin-user', 'admin-password': 'admin-password' },
+    };
     const parts: PodPart[] = [
       {
         name: 'grafana',
@@ -108,9 +117,21 @@ export class Grafana extends PlatformComponent {
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.grafana, undeclared: APPS_DECLARED_KEYS.grafana },
       parts,
       ui: [{ subdomain: 'grafana', service: GRAFANA_SERVICE.name, port: GRAFANA_SERVICE.port }],
+      network: {
+        pods: { grafana: { labels: { 'app.kubernetes.io/name': GRAFANA_SERVICE.name, 'app.kubernetes.io/instance': props.definition.name } } },
+        services: { [GRAFANA_SERVICE.name]: { pods: 'grafana', ports: [[GRAFANA_SERVICE.port, GRAFANA_PORT]] } },
+        metrics: [{ pods: 'grafana', port: GRAFANA_PORT }],
+        flows: [
+          calls('grafana', service(PROMETHEUS_SERVICE), 'queries metrics (datasource)'),
+          calls('grafana', service(LOKI_SERVICE), 'queries logs (datasource)'),
+          ...(sidecar ? [calls('grafana', KUBE_APISERVER, 'loads dashboard ConfigMaps (sidecar)')] : []),
+        ],
+      },
       // Other charts put their dashboards here; the sidecar loads them.
       dashboardsNamespace: GRAFANA_NAMESPACE,
       generatedCredentials: [credential],
+      // What Vault lets its ExternalSecret read: exactly that entry.
+      vaultRoles: vaultReaderRoles([adminSecret]),
       values: {
         // Role + RoleBinding in Grafana's namespace only: no ClusterRole, no ClusterRoleBinding.
         rbac: { namespaced: true },
@@ -159,12 +180,7 @@ export class Grafana extends PlatformComponent {
         });
       }
     }
-    vaultExternalSecret(this, 'admin-secret', {
-      name: GRAFANA_ADMIN_SECRET,
-      namespace: GRAFANA_NAMESPACE,
-      vaultKey: props.adminVaultKey ?? credential.vaultKey,
-      keys: { 'admin-user': 'admin-user', 'admin-password': 'admin-password' },
-    });
+    vaultExternalSecret(this, 'admin-secret', adminSecret);
   }
 }
 

@@ -7,7 +7,7 @@ import {
   type PlatformComponentProps,
   type PodPart,
 } from '../../platform/model/component.js';
-import { vaultCredentialsRequire, vaultExternalSecret } from './app-credentials.js';
+import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type VaultSecretProps } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
@@ -64,6 +64,12 @@ export interface SonarQubeProps extends PlatformComponentProps {
 export class SonarQube extends PlatformComponent {
   constructor(scope: Construct, props: SonarQubeProps) {
     const credential = appCredential(props.definition.name, { 'monitoring-passcode': GENERATED_PASSWORD });
+    const passcodeSecret: VaultSecretProps = {
+      name: SONARQUBE_PASSCODE_SECRET,
+      namespace: SONARQUBE_NAMESPACE,
+      vaultKey: props.passcodeVaultKey ?? credential.vaultKey,
+      keys: { [PASSCODE_KEY]: 'monitoring-passcode' },
+    };
     const parts: PodPart[] = [
       {
         name: 'sonarqube',
@@ -84,6 +90,8 @@ export class SonarQube extends PlatformComponent {
     ];
     super(scope, props, {
       generatedCredentials: [credential],
+      // What Vault lets its ExternalSecret read: exactly that entry.
+      vaultRoles: vaultReaderRoles([passcodeSecret]),
       namespace: SONARQUBE_NAMESPACE,
       // The namespace holds SonarQube's database volume.
       holdsState: true,
@@ -94,6 +102,11 @@ export class SonarQube extends PlatformComponent {
       valuesAllowances: { undeclared: APPS_DECLARED_KEYS.sonarqube },
       parts,
       ui: [{ subdomain: 'sonarqube', service: SONARQUBE_SERVICE.name, port: SONARQUBE_SERVICE.port }],
+      // It calls nothing: egress is DNS only (no update centre, no marketplace at the edge).
+      network: {
+        pods: { sonarqube: { labels: { app: 'sonarqube', release: props.definition.name } } },
+        services: { [SONARQUBE_SERVICE.name]: { pods: 'sonarqube', ports: [SONARQUBE_SERVICE.port] } },
+      },
       values: {
         community: { enabled: true },
         initSysctl: { enabled: false },
@@ -103,12 +116,7 @@ export class SonarQube extends PlatformComponent {
         tests: { enabled: false },
       },
     });
-    vaultExternalSecret(this, 'monitoring-passcode', {
-      name: SONARQUBE_PASSCODE_SECRET,
-      namespace: SONARQUBE_NAMESPACE,
-      vaultKey: props.passcodeVaultKey ?? credential.vaultKey,
-      keys: { [PASSCODE_KEY]: 'monitoring-passcode' },
-    });
+    vaultExternalSecret(this, 'monitoring-passcode', passcodeSecret);
   }
 }
 

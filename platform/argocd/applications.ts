@@ -38,12 +38,20 @@ export function projectName(layer: LayerId): string {
   return `${PLATFORM_NAME}-${layerById(layer).shortName}`;
 }
 
+/**
+ * The AppProject of a component's Application: its own (`edge-idp-<component>`) when its
+ * declaration asks for one (`ownProject`), else its layer's.
+ */
+export function componentProject(component: PlatformComponent): string {
+  return component.ownProject !== undefined ? `${PLATFORM_NAME}-${component.componentName}` : projectName(component.layer);
+}
+
 /** Per-component Application data: what the ApplicationSet template leaves to its elements. */
 export interface ApplicationElement {
   readonly name: string;
   readonly namespace: string;
   readonly layer: LayerId;
-  /** The AppProject: its layer's, or the routes project for a routes Application. */
+  /** The AppProject: its layer's, its own (`componentProject`), or the routes project for a routes Application. */
   readonly project: string;
   readonly sources: readonly Record<string, unknown>[];
   readonly syncOptions: readonly string[];
@@ -101,7 +109,7 @@ export function applicationElement(
     name: component.componentName,
     namespace: component.targetNamespace,
     layer: component.layer,
-    project: projectName(component.layer),
+    project: componentProject(component),
     sources,
     syncOptions,
     prune: component.sync.prune,

@@ -4,7 +4,7 @@
  * use it to prove layer order from synth/ alone; the diff command uses it to show which
  * Applications appear or disappear.
  */
-import { ANNOTATIONS } from '../model/labels.js';
+import { ANNOTATIONS, LABELS } from '../model/labels.js';
 import { compareText } from '../model/order.js';
 
 interface RootObject {
@@ -23,6 +23,8 @@ export interface DeliveredApplication {
   /** `root` or the name of the generating ApplicationSet. */
   readonly via: string;
   readonly project: string;
+  /** The layer it belongs to (its `edge-idp.io/layer` label, or its ApplicationSet's). */
+  readonly layer: string | undefined;
   readonly sources: readonly Record<string, unknown>[];
 }
 
@@ -47,7 +49,15 @@ export function syncOrder(rootObjects: readonly RootObject[], rootName: string):
     if (o.kind === 'Application') {
       if (o.metadata.name === rootName) continue;
       const spec = o.spec as { project: string; destination: { namespace: string }; sources: Record<string, unknown>[] };
-      applications.push({ name: o.metadata.name, namespace: spec.destination.namespace, wave: waveOf(o), via: 'root', project: spec.project, sources: spec.sources });
+      applications.push({
+        name: o.metadata.name,
+        namespace: spec.destination.namespace,
+        wave: waveOf(o),
+        via: 'root',
+        project: spec.project,
+        layer: o.metadata.labels?.[LABELS.layer],
+        sources: spec.sources,
+      });
     } else if (o.kind === 'ApplicationSet') {
       const spec = o.spec as {
         generators: { list?: { elements: { name: string; namespace: string; project?: string; sources: Record<string, unknown>[] }[] } }[];
@@ -63,7 +73,7 @@ export function syncOrder(rootObjects: readonly RootObject[], rootName: string):
       for (const e of elements) {
         // A templated project (`{{ .project }}`) is the element's own.
         const project = spec.template.spec.project === '{{ .project }}' && e.project !== undefined ? e.project : spec.template.spec.project;
-        applications.push({ name: e.name, namespace: e.namespace, wave: waveOf(o), via: o.metadata.name, project, sources: e.sources });
+        applications.push({ name: e.name, namespace: e.namespace, wave: waveOf(o), via: o.metadata.name, project, layer: o.metadata.labels?.[LABELS.layer], sources: e.sources });
       }
     } else {
       basics.push({ kind: o.kind, name: o.metadata.name, wave: waveOf(o) });

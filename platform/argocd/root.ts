@@ -18,7 +18,7 @@ import { ANNOTATIONS, LABELS, PLATFORM_NAME } from '../model/labels.js';
 import { LAYERS, layerIndex, type LayerId } from '../model/layers.js';
 import { mergeValues } from '../model/values.js';
 import { rootDir } from '../synth/paths.js';
-import { applicationElement, platformRepo, projectName, repoPath, routesElement, SHARED_SYNC_POLICY, type ApplicationElement } from './applications.js';
+import { applicationElement, componentProject, platformRepo, projectName, repoPath, routesElement, SHARED_SYNC_POLICY, type ApplicationElement } from './applications.js';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, RESOURCES_FINALIZER, ROOT_NAME, ROUTES_PROJECT } from './constants.js';
 
 const ARGO_API = 'argoproj.io/v1alpha1';
@@ -129,6 +129,40 @@ function commonLabels(layer?: LayerId): Record<string, string> {
   return { [LABELS.partOf]: PLATFORM_NAME, ...(layer ? { [LABELS.layer]: layer } : {}) };
 }
 
+/**
+ * What a project grants the Applications of `members`, no more: their destinations (each
+ * component's namespaces, the namespaces its chart writes into, those of its own extra
+ * resources), the cluster-scoped and namespaced kinds they deploy (each chart's declared kinds,
+ * checked against helm template by the rendered check, and the kinds of the components' own
+ * extra resources; routes into other namespaces go through the routes project), and their
+ * sources (in rendered mode ArgoCD never contacts a chart repository: only git sources).
+ */
+function projectSpec(description: string, members: readonly ComponentDelivery[], config: PlatformConfig): Record<string, unknown> {
+  const namespaces = [
+    ...new Set(
+      members.flatMap((d) => [d.component.targetNamespace, ...d.component.extraNamespaces, ...d.component.extraDestinations, ...d.resourceNamespaces]),
+    ),
+  ].sort();
+  const clusterKinds = uniqueSorted(
+    members.flatMap((d) => [...d.component.clusterScopedKinds, ...d.resourceKinds]),
+    groupKindKey,
+  );
+  const namespacedKinds = members.flatMap((d) => [...(d.component.namespacedKinds ?? []), ...d.resourceNamespacedKinds]);
+  const sourceRepos = [
+    ...new Set([
+      config.git.repoURL,
+      ...members.flatMap((d) => (d.component.source && !(config.rendered && d.component.source.type === 'helm') ? [d.component.source.repoURL] : [])),
+    ]),
+  ].sort();
+  return {
+    description,
+    sourceRepos,
+    destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
+    clusterResourceWhitelist: clusterKinds,
+    namespaceResourceWhitelist: namespacedWhitelist(namespacedKinds),
+  };
+}
+
 /** The root chart: every object under `synth/<site>/root/`. */
 export class RootChart extends Chart {
   constructor(
@@ -159,27 +193,7 @@ export class RootChart extends Chart {
     });
 
     for (const layer of LAYERS) {
-      const members = deliveries.filter((d) => d.component.layer === layer.id);
-      const namespaces = [
-        ...new Set(
-          members.flatMap((d) => [d.component.targetNamespace, ...d.component.extraNamespaces, ...d.component.extraDestinations, ...d.resourceNamespaces]),
-        ),
-      ].sort();
-      const clusterKinds = uniqueSorted(
-        members.flatMap((d) => [...d.component.clusterScopedKinds, ...d.resourceKinds]),
-        groupKindKey,
-      );
-      // What the layer's Applications deploy, no more: each chart's declared namespaced kinds
-      // (checked against helm template by the rendered check) and the kinds of the components'
-      // own extra resources (routes into other namespaces go through the routes project).
-      const namespacedKinds = members.flatMap((d) => [...(d.component.namespacedKinds ?? []), ...d.resourceNamespacedKinds]);
-      // In rendered mode ArgoCD never contacts a chart repository: only git sources are listed.
-      const sourceRepos = [
-        ...new Set([
-          config.git.repoURL,
-          ...members.flatMap((d) => (d.component.source && !(config.rendered && d.component.source.type === 'helm') ? [d.component.source.repoURL] : [])),
-        ]),
-      ].sort();
+      const members = deliveries.filter((d) => d.component.layer === layer.id && d.component.ownProject === undefined);
       new ApiObject(this, `project-${layer.id}`, {
         apiVersion: ARGO_API,
         kind: 'AppProject',
@@ -189,13 +203,21 @@ export class RootChart extends Chart {
           labels: commonLabels(layer.id),
           annotations: waveAnnotation(BASICS_WAVE),
         },
-        spec: {
-          description: `Layer ${layer.id}: ${layer.description}`,
-          sourceRepos,
-          destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
-          clusterResourceWhitelist: clusterKinds,
-          namespaceResourceWhitelist: namespacedWhitelist(namespacedKinds),
+        spec: projectSpec(`Layer ${layer.id}: ${layer.description}`, members, config),
+      });
+    }
+    // A component with a project of its own: the same grants, computed from its Application alone.
+    for (const d of deliveries.filter((x) => x.component.ownProject !== undefined)) {
+      new ApiObject(this, `project-${d.component.componentName}`, {
+        apiVersion: ARGO_API,
+        kind: 'AppProject',
+        metadata: {
+          name: componentProject(d.component),
+          namespace: ARGOCD_NAMESPACE,
+          labels: commonLabels(d.component.layer),
+          annotations: waveAnnotation(BASICS_WAVE),
         },
+        spec: projectSpec(d.component.ownProject!, [d], config),
       });
     }
 

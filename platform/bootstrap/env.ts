@@ -3,6 +3,7 @@
  * grammar bootstrap.sh uses, and checked for the keys the decisions need.
  */
 import { EdgeIdpError, printable } from '../config/errors.js';
+import { SECRETS_ENCRYPTION_MODES, type SecretsEncryptionMode } from '../config/secrets-encryption.js';
 import { BOOTSTRAP_EXIT } from './exit-codes.js';
 
 export type NodeRole = 'control-plane' | 'worker';
@@ -32,6 +33,8 @@ export interface BootstrapEnv {
   /** `key[=value]:Effect` as written, and parsed. */
   readonly controlPlaneTaint: string;
   readonly taint: Taint;
+  /** `cluster.secretsEncryption`: what the preflight requires of Secrets' encryption at rest. */
+  readonly secretsEncryption: SecretsEncryptionMode;
   readonly gitRepoURL: string;
   readonly gitRevision: string;
   readonly gatewayApi: { readonly url: string; readonly version: string; readonly versionAnnotation: string };
@@ -51,7 +54,7 @@ export interface BootstrapEnv {
 
 /** Every key {@link bootstrapEnv} reads. */
 export const BOOTSTRAP_ENV_KEYS = [
-  'EDGE_IDP_SITE', 'KUBERNETES_VERSION', 'NODES', 'CONTROL_PLANE_TAINT', 'GIT_REPO_URL', 'GIT_REVISION',
+  'EDGE_IDP_SITE', 'KUBERNETES_VERSION', 'NODES', 'CONTROL_PLANE_TAINT', 'SECRETS_ENCRYPTION', 'GIT_REPO_URL', 'GIT_REVISION',
   'GATEWAY_API_CRDS_URL', 'GATEWAY_API_VERSION', 'GATEWAY_API_VERSION_ANNOTATION', 'PRIORITY_CLASSES',
   'BOOTSTRAP_NAMESPACES', 'HELM_API_VERSIONS',
   'CILIUM_CHART_REPO', 'CILIUM_CHART', 'CILIUM_VERSION', 'CILIUM_RELEASE', 'CILIUM_NAMESPACE', 'CILIUM_VALUES',
@@ -119,6 +122,10 @@ export function bootstrapEnv(vars: ReadonlyMap<string, string>, file: string): B
   if (!nodes.some((n) => n.role === 'control-plane')) throw usage(`${file}: NODES='${v('NODES')}' has no control-plane node: ${REGENERATE}`);
   const t = TAINT.exec(v('CONTROL_PLANE_TAINT'));
   if (!t) throw usage(`${file}: CONTROL_PLANE_TAINT='${v('CONTROL_PLANE_TAINT')}' is not key[=value]:Effect (Effect: NoSchedule, PreferNoSchedule or NoExecute): ${REGENERATE}`);
+  const encryption = v('SECRETS_ENCRYPTION');
+  if (!(SECRETS_ENCRYPTION_MODES as readonly string[]).includes(encryption)) {
+    throw usage(`${file}: SECRETS_ENCRYPTION='${encryption}' is not one of ${SECRETS_ENCRYPTION_MODES.join(', ')}: set cluster.secretsEncryption in platform.yaml and run 'npm run synth'`);
+  }
   const version = v('GATEWAY_API_VERSION');
   if (!v('GATEWAY_API_CRDS_URL').includes(version)) {
     throw usage(`${file}: GATEWAY_API_CRDS_URL='${v('GATEWAY_API_CRDS_URL')}' does not name GATEWAY_API_VERSION='${version}': the two must come from the same release; ${REGENERATE}`);
@@ -138,6 +145,7 @@ export function bootstrapEnv(vars: ReadonlyMap<string, string>, file: string): B
     nodes,
     controlPlaneTaint: v('CONTROL_PLANE_TAINT'),
     taint: { key: t[1]!, value: t[2] ?? '', effect: t[3]! },
+    secretsEncryption: encryption as SecretsEncryptionMode,
     gitRepoURL: v('GIT_REPO_URL'),
     gitRevision: v('GIT_REVISION'),
     gatewayApi: { url: v('GATEWAY_API_CRDS_URL'), version, versionAnnotation: v('GATEWAY_API_VERSION_ANNOTATION') },

@@ -20,4 +20,6 @@ export const BOOTSTRAP_EXIT = {
   /** A condition was not met (bootstrap keeps waiting until --timeout, then fails with it). */
   timeout: 10,
   git: 11,
+  /** Secrets are not (seen to be) encrypted at rest and the config does not accept that (`cluster.secretsEncryption`). */
+  secretsEncryption: 12,
 } as const;

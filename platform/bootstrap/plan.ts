@@ -150,6 +150,13 @@ export function planLines(env: BootstrapEnv, opts: PlanOptions): string[] {
   dry(`expect exactly these nodes: ${env.nodes.map((n) => `${n.name}:${n.role}`).join(' ')}`);
   dry('add what is missing (after a prompt, or with --yes):');
   for (const n of env.nodes) for (const f of nodeFixCommands(env, n.name, n.role)) dry(`  ${q(cmd.kubectl(...f.args))}   # ${f.when}`);
+  step(`Preflight: Secrets encrypted at rest (SECRETS_ENCRYPTION=${env.secretsEncryption})`);
+  run(cmd.kubectl('get', '--raw', '/metrics'), "the API server's storage transformations; with the nodes' k3s annotations");
+  dry(
+    `| edge-idp bootstrap preflight-encryption: ${
+      env.secretsEncryption === 'none' ? 'warn, go on' : env.secretsEncryption === 'verified' ? `refuse (exit ${BOOTSTRAP_EXIT.secretsEncryption}) on evidence of clear storage` : `refuse (exit ${BOOTSTRAP_EXIT.secretsEncryption}) unless encryption is seen`
+    }`,
+  );
 
   step('Preflight: live state (read-only; edge-idp bootstrap status decides each step)');
   for (const argv of Object.values(reads)) run(argv);

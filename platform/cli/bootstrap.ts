@@ -14,12 +14,15 @@ import {
   ciliumState,
   decideSteps,
   gatewayState,
+  k3sEvidence,
   layerProgress,
+  metricsEvidence,
   parseKubeObjects,
   planLines,
   quoteCmd,
   readBootstrapEnv,
   rootState,
+  secretsEncryptionVerdict,
   type BootstrapEnv,
   type ExpectedObject,
   type LiveRead,
@@ -134,6 +137,32 @@ function subcommands(): Record<string, Command> {
         return BOOTSTRAP_EXIT.ok;
       },
     }),
+    'preflight-encryption': defineCommand('bootstrap preflight-encryption', {
+      summary:
+        "Whether the cluster encrypts Secrets at rest, from `kubectl get nodes -o json` (k3s' annotations) and `kubectl get --raw /metrics` (the API server's storage transformations), against SECRETS_ENCRYPTION: exit 0 (a warning on stderr with 'none'), 12 when it refuses.",
+      usageExit: BOOTSTRAP_EXIT.usage,
+      options: {
+        ...ENV_OPTION,
+        nodes: { type: 'string', arg: 'FILE', help: "kubectl's JSON for the nodes (required)" },
+        metrics: { type: 'string', arg: 'FILE', help: "the API server's /metrics text (omit when it could not be read)" },
+        'metrics-error': { type: 'string', arg: 'FILE', help: "kubectl's error when /metrics could not be read" },
+      },
+      async run(values, io) {
+        const env = await loadEnv(io, values.env, 'bootstrap preflight-encryption');
+        if (!values.nodes) throw usageError('bootstrap preflight-encryption needs --nodes FILE');
+        const nodes = parseKubeObjects(await readText(io, values.nodes, 'the nodes'), 'the nodes');
+        const metrics = values.metrics ? await readText(io, values.metrics, 'the metrics') : undefined;
+        const metricsError = values['metrics-error'] ? (await readText(io, values['metrics-error'], 'the metrics error')).trim() || undefined : undefined;
+        const verdict = secretsEncryptionVerdict(env.secretsEncryption, [...k3sEvidence(env, nodes), ...metricsEvidence(metrics)], metricsError);
+        for (const note of verdict.notes) io.out(printable(note));
+        if (verdict.status === 'refuse') {
+          io.err(printable(verdict.message));
+          return BOOTSTRAP_EXIT.secretsEncryption;
+        }
+        if (verdict.status === 'warn') io.err(printable(verdict.warning));
+        return BOOTSTRAP_EXIT.ok;
+      },
+    }),
     status: defineCommand('bootstrap status', {
       summary:
         "Decide each step from the live state (kubectl's JSON in --state DIR: basics, gateway, cilium, argocd, root .json, and NAME.err when that kubectl call failed): skip, wait (ArgoCD owns it) or apply. Exit 0.",
@@ -243,7 +272,7 @@ export function bootstrapUsage(): string {
 }
 
 export const bootstrapCommand: Command = {
-  summary: "bootstrap.sh's decisions on kubectl's JSON: plan (the dry run), preflight-nodes, status, layers (exit codes as bootstrap.sh's).",
+  summary: "bootstrap.sh's decisions on kubectl's JSON: plan (the dry run), preflight-nodes, preflight-encryption, status, layers (exit codes as bootstrap.sh's).",
   options: {},
   usage: bootstrapUsage,
   async run(args, io) {

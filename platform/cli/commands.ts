@@ -272,12 +272,12 @@ export const commands: Record<string, Command> = {
   }),
   bootstrap: bootstrapCommand,
   docs: defineCommand('docs', {
-    summary: 'Regenerate the config reference in README.md from the config schema.',
+    summary: "Regenerate README.md's generated sections: the config reference (from the config schema) and the network policy table (from the components' network facts).",
     options: { root: COMMON_OPTIONS.root },
     async run(values, io) {
       const where = location(values, io);
       const changed = await updateReadmeReference(where.repoRoot, where.catalog);
-      io.out(changed ? 'README.md: config reference updated.' : 'README.md: config reference already up to date.');
+      io.out(changed ? 'README.md: generated sections updated.' : 'README.md: generated sections already up to date.');
       return EXIT_CODES.ok;
     },
   }),

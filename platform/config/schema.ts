@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TSchema, type TObject, type TProperties } from '@sinclair/typebox';
 import { POD_SECURITY_LEVELS } from '../model/labels.js';
+import { SECRETS_ENCRYPTION_MODES } from './secrets-encryption.js';
 
 /** A string enum that ajv reports as one `enum` error (a union of literals would give one error per branch). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) {
@@ -151,6 +152,11 @@ export const ClusterSchema = Type.Object(
       'cidr',
       'Free addresses on the site LAN for LoadBalancer Services (the gateway takes one): Cilium LB IPAM hands them out and announces them on the LAN (L2 announcements). Must not overlap DHCP ranges or node addresses (nor the API server host, the pod CIDR or the Service CIDR).',
     ),
+    secretsEncryption: StringEnum(SECRETS_ENCRYPTION_MODES, {
+      description:
+        "Whether the cluster encrypts Secrets at rest (Vault's unseal key is a Secret: without encryption, anyone with the datastore or a server's disk has it). `required`: bootstrap refuses (exit 12) unless it sees encryption (k3s `--secrets-encryption` on the control-plane node, or the API server's storage metrics). `verified`: you checked it another way (another distribution, a managed control plane); bootstrap refuses only on evidence of the opposite. `none`: not encrypted, and this site accepts it (a lab): bootstrap warns and goes on.",
+      default: 'required',
+    }),
     // A string, but a YAML number is let through the schema so the loader can say to quote it
     // (`1.30` unquoted is the number 1.3).
     kubernetesVersion: Type.Unsafe<string>({

@@ -66,19 +66,26 @@ const isSchema = (value: unknown): value is JsonSchema =>
  * `x-kubernetes-preserve-unknown-fields: true` gets `additionalProperties: false` (unless it sets
  * `additionalProperties` itself); `x-kubernetes-int-or-string` becomes an integer-or-string union;
  * descriptions are dropped (they are most of a CRD's bytes and mean nothing to ajv).
+ *
+ * The branches of `anyOf`, `oneOf`, `allOf` and `not` are never closed: in a structural schema
+ * they are value validations over fields the enclosing schema declares (Cilium's rules say
+ * "one of `ingress`, `egress`… is required" with branches that each list one property), so
+ * closing a branch would reject every field but its own.
  */
-export function strictCrdSchema(schema: JsonSchema): JsonSchema {
+export function strictCrdSchema(schema: JsonSchema, inJunctor = false): JsonSchema {
   const out: JsonSchema = {};
   for (const [keyword, value] of Object.entries(schema)) {
     if (keyword === 'description') continue;
     if (keyword === 'properties' && isSchema(value)) {
       out.properties = Object.fromEntries(
-        Object.entries(value).map(([name, sub]) => [name, isSchema(sub) ? strictCrdSchema(sub) : sub]),
+        Object.entries(value).map(([name, sub]) => [name, isSchema(sub) ? strictCrdSchema(sub, inJunctor) : sub]),
       );
-    } else if ((keyword === 'items' || keyword === 'additionalProperties' || keyword === 'not') && isSchema(value)) {
-      out[keyword] = strictCrdSchema(value);
+    } else if ((keyword === 'items' || keyword === 'additionalProperties') && isSchema(value)) {
+      out[keyword] = strictCrdSchema(value, inJunctor);
+    } else if (keyword === 'not' && isSchema(value)) {
+      out[keyword] = strictCrdSchema(value, true);
     } else if ((keyword === 'anyOf' || keyword === 'oneOf' || keyword === 'allOf') && Array.isArray(value)) {
-      out[keyword] = value.map((sub) => (isSchema(sub) ? strictCrdSchema(sub) : sub));
+      out[keyword] = value.map((sub) => (isSchema(sub) ? strictCrdSchema(sub, true) : sub));
     } else {
       out[keyword] = value;
     }
@@ -87,7 +94,7 @@ export function strictCrdSchema(schema: JsonSchema): JsonSchema {
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
   const preservesUnknown = out['x-kubernetes-preserve-unknown-fields'] === true;
-  if (isSchema(out.properties) && !preservesUnknown && out.additionalProperties === undefined) {
+  if (isSchema(out.properties) && !preservesUnknown && out.additionalProperties === undefined && !inJunctor) {
     if (out['x-kubernetes-embedded-resource'] === true) {
       out.properties = { ...EMBEDDED_RESOURCE_FIELDS, ...out.properties };
     }

@@ -14,6 +14,7 @@ import { getPath, mergeValues, setPath, type ValuesPath } from './values.js';
 import type { ComponentSettings, PlatformConfig } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
 import type { GeneratedCredential, VaultKubernetesRole } from './credentials.js';
+import type { ComponentNetwork } from './network.js';
 
 /** A Helm chart at an exact version. */
 export interface ChartSource {
@@ -264,6 +265,21 @@ export interface ComponentDeclaration {
   /** Metrics Services the monitoring stack must scrape for this component. Default: none. */
   readonly scrapeTargets?: readonly ScrapeTarget[];
   /**
+   * Its pods, the Services that select them, and the network flows they need (who calls which
+   * pods on which ports, what they call): phase 2 makes each platform namespace default-deny
+   * with one allow rule per flow (`platform/model/network.ts`). Required for a component that
+   * runs pods. Default: none.
+   */
+  readonly network?: ComponentNetwork;
+  /**
+   * The component's Application gets an AppProject of its own (`edge-idp-<name>`), granting
+   * exactly what it deploys, instead of sharing its layer's: for a component that writes one
+   * kind into many namespaces (every namespace's network policy), which in the layer's project
+   * would let every other Application of the layer write all of the layer's kinds there too.
+   * The value is the project's description. Default: its layer's project.
+   */
+  readonly ownProject?: string;
+  /**
    * The namespace this component loads other components' Grafana dashboards from (ConfigMaps
    * with the dashboard label): charts that ship dashboards put them there. Default: none.
    */
@@ -344,6 +360,10 @@ export interface ScrapeTarget {
   readonly selector: Readonly<Record<string, string>>;
   /** Name of the Service port serving metrics (plain HTTP). */
   readonly port: string;
+  /** The pod group (`network.pods`) the Service selects: Prometheus' scrapes are a network flow to it. */
+  readonly pods: string;
+  /** The pods' port behind {@link port}. */
+  readonly podPort: number;
 }
 
 /** A web UI the gateway exposes at `<subdomain>.<domain>`. */
@@ -400,6 +420,9 @@ export class PlatformComponent extends Chart {
   readonly capabilityGatedApiGroups: readonly string[];
   readonly runtimeImages: readonly string[];
   readonly scrapeTargets: readonly ScrapeTarget[];
+  readonly network: ComponentNetwork | undefined;
+  /** The description of its own AppProject, or undefined: its layer's (see {@link ComponentDeclaration.ownProject}). */
+  readonly ownProject: string | undefined;
   readonly vaultRoles: readonly VaultKubernetesRole[];
   readonly generatedCredentials: readonly GeneratedCredential[];
   readonly valuesAllowances: { readonly freeForm: readonly ValuesAllowance[]; readonly undeclared: readonly ValuesAllowance[] };
@@ -442,6 +465,8 @@ export class PlatformComponent extends Chart {
     this.capabilityGatedApiGroups = decl.capabilityGatedApiGroups ?? [];
     this.runtimeImages = decl.runtimeImages ?? [];
     this.scrapeTargets = decl.scrapeTargets ?? [];
+    this.network = decl.network;
+    this.ownProject = decl.ownProject;
     this.vaultRoles = decl.vaultRoles ?? [];
     this.generatedCredentials = decl.generatedCredentials ?? [];
     this.valuesAllowances = { freeForm: decl.valuesAllowances?.freeForm ?? [], undeclared: decl.valuesAllowances?.undeclared ?? [] };

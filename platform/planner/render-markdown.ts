@@ -1,4 +1,4 @@
-/** The capacity plan as a Markdown section for `synth/README.md`. */
+/** The capacity plan as a Markdown section for `synth/<site>/README.md`. */
 import {
   CAPACITY_DISCLAIMER,
   cpuUsage,

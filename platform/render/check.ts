@@ -39,9 +39,9 @@ export interface PodTemplate {
 }
 
 /** What a miss is about. */
-export type CheckRule = 'undeclared' | 'kind' | 'namespace' | 'priorityClassName' | 'tolerations' | 'resources' | 'image';
+export type CheckRule = 'undeclared' | 'kind' | 'namespace' | 'priorityClassName' | 'tolerations' | 'resources' | 'image' | 'network';
 
-const RULE_ORDER: readonly CheckRule[] = ['undeclared', 'kind', 'namespace', 'priorityClassName', 'tolerations', 'resources', 'image'];
+const RULE_ORDER: readonly CheckRule[] = ['undeclared', 'kind', 'namespace', 'priorityClassName', 'tolerations', 'resources', 'image', 'network'];
 
 /** One thing wrong with one rendered object. */
 export interface CheckMiss {
@@ -131,6 +131,8 @@ export interface CheckOptions {
    * (`CLUSTER_SCOPED_KINDS` in `model/kinds.ts`) and the component's `clusterScopedKinds`.
    */
   readonly clusterScopedKinds?: Iterable<string>;
+  /** Misses other checks found in the same rendered objects (the network check), reported with these. Default: none. */
+  readonly extraMisses?: readonly CheckMiss[];
 }
 
 /**
@@ -249,7 +251,7 @@ export function checkRendered(
 
   const matched = new Set(matches.filter((p): p is ResolvedPodPart => p !== undefined).map((p) => p.name));
   const unrenderedParts = chartParts.map((p) => p.name).filter((n) => !matched.has(n)).sort(compareText);
-  const misses = sortMisses([...workloads.flatMap((w) => w.misses), ...otherMisses]);
+  const misses = sortMisses([...workloads.flatMap((w) => w.misses), ...otherMisses, ...(opts.extraMisses ?? [])]);
   return {
     component: component.componentName,
     namespace: component.targetNamespace,

@@ -21,15 +21,17 @@ import { compareText } from '../model/order.js';
 import { objectFileBase, yamlFile } from '../synth/files.js';
 import { renderedDir } from '../synth/paths.js';
 import { checkRendered, type CheckableComponent, type ComponentCheckReport } from './check.js';
+import { networkMisses, type NetworkCheckable } from './network-check.js';
 import { findHelm, type HelmBinary } from './helm.js';
 import { renderChart, type K8sObject } from './render.js';
 import { platformApiVersions } from '../argocd/capabilities.js';
+import { isPlainObject } from '../model/values.js';
 
 /**
  * What rendering needs of a component; a `PlatformComponent` fits as is. Components whose
  * source is not a Helm chart are skipped.
  */
-export interface SiteComponent extends CheckableComponent {
+export interface SiteComponent extends CheckableComponent, NetworkCheckable {
   readonly componentName: string;
   readonly layer: LayerId;
   readonly releaseName: string;
@@ -51,6 +53,11 @@ export interface SiteRenderInput<C extends SiteComponent = SiteComponent> {
   };
   /** The enabled components, in output order. */
   readonly components: readonly C[];
+  /**
+   * Each component's own objects (extra resources), by component name: the network check
+   * finds the pods of the component's own manifests there. Default: none.
+   */
+  readonly resources?: ReadonlyMap<string, readonly unknown[]>;
 }
 
 /** Options of {@link renderSite}. */
@@ -137,7 +144,8 @@ export async function renderSite<C extends SiteComponent>(
         ...(opts.env ? { env: opts.env } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       });
-      return { component, objects, report: checkRendered(component, objects) };
+      const own = (build.resources?.get(component.componentName) ?? []).filter((o): o is K8sObject => isPlainObject(o) && typeof o.kind === 'string');
+      return { component, objects, report: checkRendered(component, objects, { extraMisses: networkMisses(component, objects, own) }) };
     } catch (err) {
       return { component, error: err instanceof Error ? err : new Error(String(err)) };
     }

@@ -67,7 +67,7 @@ function parseMemoryText(text: string): number {
   return parseMemory(`${m[1]}${m[2]!.slice(0, 2)}`);
 }
 
-/** Reads the component table and the verdict out of a synth/README.md; undefined when it has neither. */
+/** Reads the component table and the verdict out of a site README (`synth/<site>/README.md`); undefined when it has neither. */
 export function factsFromReadme(text: string): SiteFacts | undefined {
   const components = new Map<string, ComponentFacts>();
   for (const line of text.split('\n')) {

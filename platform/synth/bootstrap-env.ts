@@ -94,6 +94,8 @@ export function bootstrapEnv(config: PlatformConfig, components: readonly Platfo
     ['KUBERNETES_VERSION', config.cluster.kubernetesVersion],
     ['NODES', config.nodes.map((n) => `${n.name}:${n.role}`).join(' ')],
     ['CONTROL_PLANE_TAINT', `${CONTROL_PLANE_TAINT.key}:${CONTROL_PLANE_TAINT.effect}`],
+    // What bootstrap's preflight requires of the encryption of Secrets at rest.
+    ['SECRETS_ENCRYPTION', config.cluster.secretsEncryption],
     // The repository ArgoCD reads synth/ from: bootstrap checks it answers before installing.
     ['GIT_REPO_URL', config.git.repoURL],
     ['GIT_REVISION', config.git.revision],

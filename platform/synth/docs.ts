@@ -1,16 +1,34 @@
-/** Keeps README.md's config reference in step with the schema. */
+/** Keeps README.md's generated sections (the config reference, the network policy table) in step with their sources. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configReference, withConfigReference } from '../config/reference.js';
 import type { ComponentDefinition } from '../model/definition.js';
+import { namespacePolicies, siteFlows } from '../model/network-policy.js';
+import { buildSite } from './build.js';
+import { loadPlatformConfig } from './synthesize.js';
+import { networkPolicyTable, withNetworkPolicyTable } from './network-docs.js';
+
+/**
+ * The network policy table for this repository's site (its platform.yaml) with every catalog
+ * component enabled at its default settings, so that the optional ones are documented too.
+ */
+async function networkTable(repoRoot: string, catalog: readonly ComponentDefinition[]): Promise<string> {
+  const config = await loadPlatformConfig({ repoRoot, catalog });
+  const everything = { ...config, components: Object.fromEntries(catalog.map((d) => [d.name, { enabled: true }])) };
+  const build = buildSite({ config: everything, configFile: 'platform.yaml', catalog });
+  const site = { config: build.config, components: build.components };
+  const optional = new Set(catalog.filter((d) => !d.defaultEnabled).map((d) => d.name));
+  return networkPolicyTable(namespacePolicies(site, siteFlows(site)), optional);
+}
 
 /** The README text as it should be. */
 export async function expectedReadme(repoRoot: string, catalog: readonly ComponentDefinition[]): Promise<{ current: string; expected: string }> {
   const current = await readFile(join(repoRoot, 'README.md'), 'utf8');
-  return { current, expected: withConfigReference(current, configReference(catalog)) };
+  const expected = withNetworkPolicyTable(withConfigReference(current, configReference(catalog)), await networkTable(repoRoot, catalog));
+  return { current, expected };
 }
 
-/** Rewrites the reference block; returns whether the file changed. */
+/** Rewrites the generated blocks; returns whether the file changed. */
 export async function updateReadmeReference(repoRoot: string, catalog: readonly ComponentDefinition[]): Promise<boolean> {
   const { current, expected } = await expectedReadme(repoRoot, catalog);
   if (current === expected) return false;

@@ -1,5 +1,5 @@
 /**
- * `synth/README.md`: what the site runs, for reviewers and operators — one row per component
+ * `synth/<site>/README.md`: what the site runs, for reviewers and operators — one row per component
  * with its requests, the totals, a Mermaid diagram of layers and ordering, and the capacity
  * plan. Rendered with handlebars from the same build that writes the manifests.
  */

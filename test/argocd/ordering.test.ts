@@ -42,15 +42,27 @@ describe('layer order, from synth/ alone', () => {
 
   it('starts each root-owned Application after the basics and before the next layer', () => {
     // Root-owned Applications are the ones a layer needs first (CRD bundles), ArgoCD itself
-    // (early, so a stuck layer never blocks a fix to ArgoCD) and the policies (after the
-    // engines that serve them); what each needs is proved by the CRD test below.
-    const index = order.applicationSets.map((a) => a.name);
+    // (early, so a stuck layer never blocks a fix to ArgoCD), the network policies (after the
+    // core layer that enforces them) and the platform policies (after the engines that serve
+    // them); what each needs is proved by the CRD test below.
+    const layers = LAYERS.map((l) => l.id);
     const basics = Math.max(...order.basics.map((b) => b.wave));
     for (const app of order.applications.filter((a) => a.via === 'root')) {
-      const next = order.applicationSets[index.indexOf(app.project) + 1];
+      expect(layers, `${app.name}: layer label`).toContain(app.layer);
+      const next = order.applicationSets[layers.indexOf(app.layer as (typeof layers)[number]) + 1];
       expect(app.wave, app.name).toBeGreaterThan(basics);
       if (next) expect(app.wave, app.name).toBeLessThan(next.wave);
     }
+  });
+
+  it('applies the network policies after the core layer, before any Application of a later layer starts', () => {
+    const policies = order.applications.find((a) => a.name === 'network-policies');
+    expect(policies, 'the network-policies Application').toBeDefined();
+    const core = order.applicationSets.find((a) => a.name === 'edge-idp-core')!;
+    expect(policies!.wave).toBeGreaterThan(core.wave);
+    const later = order.applications.filter((a) => a.layer !== '00-core' && a.name !== 'argocd');
+    expect(later.length).toBeGreaterThan(5);
+    for (const app of later) expect(app.wave, app.name).toBeGreaterThan(policies!.wave);
   });
 
   it('generates every Application in the project of its layer (or, for routes, the HTTPRoute-only routes project)', () => {

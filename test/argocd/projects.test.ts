@@ -114,17 +114,37 @@ describe('AppProjects grant what their Applications deploy, and nothing more', (
     expect(unused).toEqual([]);
   });
 
-  it('argocd and kube-system are destinations only of the projects whose components live there, and of the HTTPRoute-only routes project', () => {
+  /** A project that may create one namespaced kind and nothing cluster-scoped. */
+  const onlyKind = (spec: AppProjectSpec, group: string, kind: string) =>
+    JSON.stringify(spec.namespaceResourceWhitelist) === JSON.stringify([{ group, kind }]) && (spec.clusterResourceWhitelist ?? []).length === 0;
+
+  it('argocd and kube-system are destinations only of the projects whose components live there, and of the HTTPRoute-only and CiliumNetworkPolicy-only projects', () => {
     for (const [project, spec] of projects) {
       for (const ns of ['argocd', 'kube-system', 'vault']) {
         if (!spec.destinations?.some((d) => d.namespace === ns)) continue;
         const owners = [...componentByName.values()].filter((c) => [c.targetNamespace, ...c.extraNamespaces, ...c.extraDestinations].includes(ns));
-        const ok = project === ROOT_NAME || project === ROUTES_PROJECT || owners.some((c) => order.applications.some((a) => a.name === c.componentName && a.project === project));
+        const ok =
+          project === ROOT_NAME ||
+          project === ROUTES_PROJECT ||
+          onlyKind(spec, 'cilium.io', 'CiliumNetworkPolicy') ||
+          owners.some((c) => order.applications.some((a) => a.name === c.componentName && a.project === project));
         expect(ok, `${project} may deploy into ${ns} without a component of its own there`).toBe(true);
       }
     }
-    expect(projects.get(ROUTES_PROJECT)!.namespaceResourceWhitelist).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }]);
-    expect(projects.get(ROUTES_PROJECT)!.clusterResourceWhitelist ?? []).toEqual([]);
+    expect(onlyKind(projects.get(ROUTES_PROJECT)!, 'gateway.networking.k8s.io', 'HTTPRoute')).toBe(true);
+  });
+
+  it('the network policies have a project of their own that may create CiliumNetworkPolicies only, in every namespace that holds one', () => {
+    const app = order.applications.find((a) => a.name === 'network-policies')!;
+    const spec = projects.get(app.project)!;
+    expect(app.project).not.toBe('edge-idp-core');
+    expect(onlyKind(spec, 'cilium.io', 'CiliumNetworkPolicy')).toBe(true);
+    const policyNamespaces = (byProject.get(app.project) ?? []).map((o) => o.namespace);
+    expect(new Set(spec.destinations!.map((d) => d.namespace))).toEqual(new Set([app.namespace, ...policyNamespaces]));
+    // And the core layer's project gained neither the kind nor those namespaces.
+    const core = projects.get('edge-idp-core')!;
+    expect(core.namespaceResourceWhitelist).not.toContainEqual({ group: 'cilium.io', kind: 'CiliumNetworkPolicy' });
+    expect(core.destinations!.map((d) => d.namespace)).not.toContain('vault');
   });
 
   it('the HTTPRoutes into other namespaces are delivered through the routes project', () => {

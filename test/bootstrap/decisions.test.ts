@@ -10,7 +10,10 @@ import {
   ciliumState,
   decideSteps,
   gatewayState,
+  k3sEvidence,
   layerProgress,
+  metricsEvidence,
+  secretsEncryptionVerdict,
   parseEnvText,
   parseKubeObjects,
   planLines,
@@ -383,9 +386,108 @@ describe('exit codes', () => {
     const names: Record<string, keyof typeof BOOTSTRAP_EXIT> = {
       EX_OK: 'ok', EX_INTERNAL: 'internal', EX_USAGE: 'usage', EX_TOOLS: 'tools', EX_UNREACHABLE: 'unreachable', EX_NODES: 'nodes',
       EX_NODE_SETUP: 'nodeSetup', EX_SYNTH: 'synth', EX_RENDER: 'render', EX_APPLY: 'apply', EX_TIMEOUT: 'timeout', EX_GIT: 'git',
+      EX_ENCRYPTION: 'secretsEncryption',
     };
+    expect(Object.values(names).sort()).toEqual(Object.keys(BOOTSTRAP_EXIT).sort());
     for (const [ex, key] of Object.entries(names)) {
       expect(new RegExp(`^readonly ${ex}=(\\d+)$`, 'm').exec(script)?.[1], ex).toBe(String(BOOTSTRAP_EXIT[key]));
+    }
+  });
+});
+
+describe('Secrets encrypted at rest (the encryption preflight)', () => {
+  const cp = (annotations: Record<string, string> | undefined) =>
+    [{ kind: 'Node', metadata: { name: 'edge-cp-1', ...(annotations ? { annotations } : {}) } }, { kind: 'Node', metadata: { name: 'edge-w-1', annotations: { 'k3s.io/node-args': '["agent"]' } } }] as KubeObject[];
+  const args = (...a: string[]) => ({ 'k3s.io/node-args': JSON.stringify(['server', ...a]) });
+  const sample = (labels: string) => `apiserver_storage_transformation_operations_total{${labels}} 3`;
+  const secretsWrite = (prefix: string, extra = '') => sample(`resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix="${prefix}"${extra}`);
+
+  it('reads k3s\' flags on the control-plane node: on, on with a value, off, set false, its own apiserver config', () => {
+    expect(k3sEvidence(env, cp(args('--secrets-encryption'))).map((e) => e.says)).toEqual(['encrypted']);
+    expect(k3sEvidence(env, cp(args('--secrets-encryption', 'true'))).map((e) => e.says)).toEqual(['encrypted']);
+    expect(k3sEvidence(env, cp(args('--flannel-backend', 'none'))).map((e) => [e.says, e.why])).toEqual([['clear', 'edge-cp-1: the k3s server runs without --secrets-encryption']]);
+    expect(k3sEvidence(env, cp(args('--secrets-encryption', 'false'))).map((e) => e.why)).toEqual(['edge-cp-1: the k3s server runs without --secrets-encryption (set to false)']);
+    // The last occurrence wins, as with k3s' flag parsing.
+    expect(k3sEvidence(env, cp(args('--secrets-encryption', 'false', '--secrets-encryption'))).map((e) => e.says)).toEqual(['encrypted']);
+    expect(k3sEvidence(env, cp(args('--kube-apiserver-arg', 'encryption-provider-config=/etc/enc.yaml'))).map((e) => e.says)).toEqual(['encrypted']);
+    expect(k3sEvidence(env, cp({ 'k3s.io/encryption-config-hash': 'start-abc' })).map((e) => e.says)).toEqual(['encrypted']);
+  });
+
+  it('ignores workers and nodes without k3s annotations; flags an unreadable node-args', () => {
+    expect(k3sEvidence(env, cp(undefined))).toEqual([]);
+    expect(k3sEvidence(env, cp({ 'k3s.io/node-args': '{"not":"a list"}' }))).toEqual([
+      { says: 'clear', why: 'edge-cp-1: k3s.io/node-args is not a JSON list of strings, so the server\'s flags cannot be read' },
+    ]);
+    expect(k3sEvidence(env, cp({ 'k3s.io/node-args': 'not json' }))[0]?.says).toBe('clear');
+  });
+
+  it('reads what a real kube-apiserver (v1.33.13) reports after writing one Secret, with aescbc first and with identity first', () => {
+    // Captured from the cluster suite's kube-apiserver: the provider's prefix and the key's ("k1:").
+    const aescbcFirst = [
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="k1:"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="k8s:enc:aescbc:v1:"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix="k1:"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix="k8s:enc:aescbc:v1:"} 1',
+    ].join('\n');
+    expect(metricsEvidence(aescbcFirst)).toEqual([{ says: 'encrypted', why: 'the API server encrypted Secrets it wrote (k8s:enc:aescbc:v1:, apiserver_storage_transformation_operations_total)' }]);
+    const identityFirst = [
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="identity"} 1',
+      'apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix=""} 1',
+    ].join('\n');
+    expect(metricsEvidence(identityFirst).map((e) => e.says)).toEqual(['clear']);
+  });
+
+  it('reads the API server\'s storage metrics: encrypted writes, clear writes, nothing, and noise', () => {
+    expect(metricsEvidence(undefined)).toEqual([]);
+    expect(metricsEvidence('')).toEqual([]);
+    expect(metricsEvidence(`# HELP x\n${secretsWrite('k8s:enc:aescbc:v1:')}\n`).map((e) => e.says)).toEqual(['encrypted']);
+    expect(metricsEvidence(secretsWrite('k8s:enc:secretbox:v1:')).map((e) => e.says)).toEqual(['encrypted']);
+    expect(metricsEvidence(secretsWrite('')).map((e) => e.says)).toEqual(['clear']);
+    // Reads at start-up (from_storage), other resources and failed writes say nothing about new Secrets.
+    expect(metricsEvidence([sample('resource="",status="OK",transformation_type="from_storage",transformer_prefix="identity"'), sample('resource="configmaps",status="OK",transformation_type="to_storage",transformer_prefix=""'), secretsWrite('', '').replace('"OK"', '"Unknown"')].join('\n'))).toEqual([]);
+    // A half-way migration shows both.
+    expect(metricsEvidence([secretsWrite('k8s:enc:aescbc:v1:'), secretsWrite('')].join('\n')).map((e) => e.says)).toEqual(['encrypted', 'clear']);
+  });
+
+  it('required: passes on evidence of encryption, refuses on none or on evidence of clear storage (which wins)', () => {
+    const enc = k3sEvidence(env, cp(args('--secrets-encryption')));
+    expect(secretsEncryptionVerdict('required', enc).status).toBe('ok');
+    const unknown = secretsEncryptionVerdict('required', []);
+    expect(unknown).toMatchObject({ status: 'refuse', message: expect.stringMatching(/^cannot tell whether the cluster encrypts Secrets at rest: .* cluster\.secretsEncryption is 'required'\. Vault's unseal key is a Kubernetes Secret: .* On k3s start the server with --secrets-encryption/) });
+    const both = secretsEncryptionVerdict('required', [...enc, ...metricsEvidence(secretsWrite(''))]);
+    expect(both).toMatchObject({ status: 'refuse', message: expect.stringMatching(/^Secrets are not encrypted at rest \(the API server wrote Secrets in clear/) });
+  });
+
+  it('verified: trusts the config when nothing is seen, never against evidence', () => {
+    expect(secretsEncryptionVerdict('verified', [], 'Forbidden')).toEqual({
+      status: 'ok',
+      notes: ["the API server's /metrics could not be read: Forbidden", "nothing seen either way; taken on the config's word (cluster.secretsEncryption: verified)"],
+    });
+    expect(secretsEncryptionVerdict('verified', k3sEvidence(env, cp(args()))).status).toBe('refuse');
+  });
+
+  it('none: always goes on, with a warning that says what it means (and when the cluster does encrypt)', () => {
+    const w = secretsEncryptionVerdict('none', []);
+    expect(w).toMatchObject({ status: 'warn', warning: expect.stringMatching(/^Secrets are not required to be encrypted at rest \(cluster\.secretsEncryption: none\)\. Vault's unseal key/) });
+    expect(secretsEncryptionVerdict('none', k3sEvidence(env, cp(args('--secrets-encryption'))))).toMatchObject({ status: 'warn', warning: expect.stringContaining("set 'required'") });
+  });
+
+  it('bootstrap.env carries the mode; an unknown one is refused naming the fix', () => {
+    expect(env.secretsEncryption).toBe('required');
+    expect(envWith('SECRETS_ENCRYPTION', 'verified').secretsEncryption).toBe('verified');
+    const e = fails(() => envWith('SECRETS_ENCRYPTION', 'yes'));
+    expect(e.exitCode).toBe(BOOTSTRAP_EXIT.usage);
+    expect(e.message).toBe(`${ENV_FILE}: SECRETS_ENCRYPTION='yes' is not one of required, verified, none: set cluster.secretsEncryption in platform.yaml and run 'npm run synth'`);
+  });
+
+  it('the dry run shows the read and what the verdict does for each mode', () => {
+    const base = { timeoutSeconds: 1800, pollSeconds: '5', skipSynthCheck: false, skipGitCheck: false, isChartDir: () => false };
+    for (const [mode, does] of [['required', 'refuse (exit 12) unless encryption is seen'], ['verified', 'refuse (exit 12) on evidence of clear storage'], ['none', 'warn, go on']] as const) {
+      const lines = planLines(envWith('SECRETS_ENCRYPTION', mode), base);
+      const i = lines.indexOf(`==> Preflight: Secrets encrypted at rest (SECRETS_ENCRYPTION=${mode})`);
+      expect(i, mode).toBeGreaterThan(0);
+      expect(lines[i + 1]).toMatch(/^ {4}\$ kubectl get --raw \/metrics/);
+      expect(lines[i + 2]).toBe(`    | edge-idp bootstrap preflight-encryption: ${does}`);
     }
   });
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Preflight of bootstrap.sh: options, site, tools, synth/ check, cluster, nodes.
+# Preflight of bootstrap.sh: options, site, tools, synth/ check, cluster, nodes, Secrets' encryption.
 # Each failure class has its own exit code (see ./bootstrap.sh --help).
 
 setup() {
@@ -12,7 +12,7 @@ setup() {
   assert_success
   assert_output --partial "Usage: ./bootstrap.sh [--context NAME] [--site NAME] [--dry-run] [--timeout DURATION]"
   assert_output --partial "Exit codes:"
-  for code in 0 1 2 3 4 5 6 7 8 9 10; do
+  for code in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
     assert_line --regexp "^  ${code} +[a-z]"
   done
   assert_output --partial "How a converged cluster is detected"
@@ -246,4 +246,59 @@ setup() {
   run bash -c "printf 'y\n' | script -qec \"${cmd}\" /dev/null"
   assert_success
   grep -qx 'kubectl taint nodes edge-cp-1 node-role.kubernetes.io/control-plane:NoSchedule --overwrite' "${STUB_LOG}"
+}
+
+@test "Secrets encrypted at rest (k3s --secrets-encryption, the API server's metrics): the install goes on" {
+  run_bootstrap --yes
+  assert_success
+  assert_output --partial "==> Preflight: Secrets encrypted at rest (SECRETS_ENCRYPTION=required)"
+  assert_output --partial "encrypted: edge-cp-1: the k3s server runs with --secrets-encryption"
+  assert_output --partial "Secrets are encrypted at rest"
+  assert_calls_in_order "kubectl get nodes -o json" "kubectl get --raw /metrics" "kubectl apply --server-side"
+}
+
+@test "no sign of encryption with SECRETS_ENCRYPTION=required: exit 12 before any change, naming the fixes" {
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/plain-nodes.json" STUB_METRICS=none
+  run_bootstrap --yes
+  assert_failure 12
+  assert_output --partial "cannot tell whether the cluster encrypts Secrets at rest"
+  assert_output --partial "On k3s start the server with --secrets-encryption"
+  assert_output --partial "'verified' when you checked it another way, 'none' to accept the risk"
+  run mutating_calls
+  assert_output ""
+}
+
+@test "Secrets stored in clear: exit 12 even when the config says verified" {
+  sed -i "s/^SECRETS_ENCRYPTION=.*/SECRETS_ENCRYPTION='verified'/" "${REPO}/synth/edge-lab/bootstrap/bootstrap.env"
+  export STUB_METRICS=identity
+  run_bootstrap --yes
+  assert_failure 12
+  assert_output --partial "Secrets are not encrypted at rest (the API server wrote Secrets in clear"
+  assert_output --partial "cluster.secretsEncryption is 'verified'"
+  run mutating_calls
+  assert_output ""
+}
+
+@test "verified with nothing to see (metrics forbidden, no k3s): taken on the config's word" {
+  sed -i "s/^SECRETS_ENCRYPTION=.*/SECRETS_ENCRYPTION='verified'/" "${REPO}/synth/edge-lab/bootstrap/bootstrap.env"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/plain-nodes.json" STUB_METRICS=forbidden
+  run_bootstrap --yes
+  assert_success
+  assert_output --partial "the API server's /metrics could not be read: Error from server (Forbidden)"
+  assert_output --partial "taken on the config's word (cluster.secretsEncryption: verified)"
+}
+
+@test "none: a loud warning, and the install goes on" {
+  sed -i "s/^SECRETS_ENCRYPTION=.*/SECRETS_ENCRYPTION='none'/" "${REPO}/synth/edge-lab/bootstrap/bootstrap.env"
+  export STUB_NODES_FILE="${TEST_ROOT}/fixtures/nodes/plain-nodes.json" STUB_METRICS=none
+  run_bootstrap --yes
+  assert_success
+  assert_output --partial "WARNING: Secrets are not required to be encrypted at rest (cluster.secretsEncryption: none). Vault's unseal key is a Kubernetes Secret"
+}
+
+@test "a SECRETS_ENCRYPTION the decisions do not know is a configuration error (exit 2)" {
+  sed -i "s/^SECRETS_ENCRYPTION=.*/SECRETS_ENCRYPTION='maybe'/" "${REPO}/synth/edge-lab/bootstrap/bootstrap.env"
+  run_bootstrap --yes
+  assert_failure 2
+  assert_output --partial "SECRETS_ENCRYPTION='maybe' is not one of required, verified, none"
 }

@@ -163,6 +163,20 @@ describe('every object in synth/ through the real API server', () => {
     expect(accepted.length).toBeGreaterThan(50);
   });
 
+  it('keeps every network policy rule as written: no field pruned, the default-deny `{}` entries included', async () => {
+    const written = readdirSync(SITE_DIR, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => parse(readFileSync(join(SITE_DIR, f), 'utf8')) as Obj & { specs?: unknown })
+      .filter((o) => o?.kind === 'CiliumNetworkPolicy');
+    expect(written.length).toBeGreaterThan(5);
+    const r = await cluster.kubectl(['get', 'ciliumnetworkpolicies', '--all-namespaces', '-o', 'json'], { check: true });
+    const stored = new Map(
+      (JSON.parse(r.stdout) as { items: (Obj & { specs?: unknown })[] }).items.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.specs]),
+    );
+    for (const o of written) expect(stored.get(`${o.metadata.namespace}/${o.metadata.name}`), `${o.metadata.namespace}/${o.metadata.name}`).toEqual(o.specs);
+    lines.push(`network policies read back unchanged: ${written.length}`);
+  });
+
   it('with EDGE_IDP_CHARTS_DIR: accepts every object every chart renders with our values', async () => {
     const charts = realChartsDir();
     if (!charts) {
@@ -200,5 +214,40 @@ describe('every object in synth/ through the real API server', () => {
     lines.push(`chart objects: ${count} applied, ${rejected.length - before} rejected; renders failed: ${failedRenders.length ? failedRenders.join('; ') : 'none'}`);
     expect(failedRenders).toEqual([]);
     expect(rejected.slice(before)).toEqual([]);
+  });
+
+  it("Vault's identities, as the real RBAC decides: the bootstrap's exact command deletes the root token and nothing else", async () => {
+    const job = readObjects(join(SITE_DIR, 'layers', '01-services', 'vault', 'resources')).find((o) => o.kind === 'Job' && o.metadata.name === 'vault-bootstrap')!;
+    const [kubectlContainer] = (job as Record<string, any>).spec.template.spec.containers;
+    const unseal = kubectlContainer.args[2] as string;
+    const as = (sa: string) => `--as=system:serviceaccount:vault:${sa}`;
+    await cluster.kubectl(['create', 'secret', 'generic', unseal, '-n', 'vault', '--from-literal=vault-root=hvs.root', '--from-literal=vault-unseal-0=key'], { check: true });
+    await cluster.kubectl(['create', 'secret', 'generic', 'another', '-n', 'vault', '--from-literal=a=b'], { check: true });
+    // The Job's exact command, as its ServiceAccount: twice (the second sync finds nothing to remove).
+    for (let i = 0; i < 2; i++) {
+      const r = await cluster.kubectl([as('vault-bootstrap'), ...kubectlContainer.args]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const keys = Object.keys(JSON.parse((await cluster.kubectl(['get', 'secret', unseal, '-n', 'vault', '-o', 'json'], { check: true })).stdout).data).sort();
+    expect(keys).toEqual(['vault-unseal-0']);
+    const denied = async (args: string[]) => {
+      const r = await cluster.kubectl(args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr, args.join(' ')).toMatch(/forbidden/i);
+    };
+    await denied([as('vault-bootstrap'), 'get', 'secret', 'another', '-n', 'vault']);
+    await denied([as('vault-bootstrap'), 'patch', 'secret', 'another', '-n', 'vault', '--type=merge', '-p', '{"data":{"a":null}}']);
+    await denied([as('vault-bootstrap'), 'delete', 'secret', unseal, '-n', 'vault']);
+    // The configurer and the seeder hold no Kubernetes permission on Secrets at all.
+    for (const sa of ['vault-configurer', 'vault-seeder']) {
+      const r = await cluster.kubectl(['auth', 'can-i', 'get', 'secrets', '-n', 'vault', as(sa)]);
+      expect(r.stdout.trim(), sa).toBe('no');
+    }
+    lines.push('vault RBAC: the bootstrap deleted vault-root and nothing else; other Secrets and delete forbidden; configurer and seeder cannot read Secrets');
+    if (realChartsDir()) {
+      // External Secrets' controller (its chart's ClusterRole) can mint each store's reader token.
+      const r = await cluster.kubectl(['create', 'token', 'vault-reader-grafana', '-n', 'external-secrets', '--audience', 'vault', '--as=system:serviceaccount:external-secrets:external-secrets']);
+      expect(r.code, r.stderr).toBe(0);
+    }
   });
 });

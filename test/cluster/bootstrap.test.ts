@@ -14,7 +14,8 @@
  * Before the real run, three negative controls ask the same API server what happens without
  * each fix, so the suite proves the defects exist, not only that the fixes pass.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -28,6 +29,37 @@ const env = bootstrapEnv();
 const upstream = requireUpstream();
 const work = mkdtempSync(join(tmpdir(), 'edge-idp-bootstrap-test-'));
 let helmPath = '';
+
+/**
+ * An EncryptionConfiguration as k3s --secrets-encryption writes one (aescbc, then identity to
+ * read what was stored before): the real run's API server encrypts Secrets with it.
+ */
+function encryptionConfig(): string {
+  const file = join(work, 'encryption-config.json');
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      kind: 'EncryptionConfiguration',
+      apiVersion: 'apiserver.config.k8s.io/v1',
+      resources: [{ resources: ['secrets'], providers: [{ aescbc: { keys: [{ name: 'aescbckey', secret: key }] } }, { identity: {} }] }],
+    }),
+  );
+  return file;
+}
+
+/** edge-idp bootstrap preflight-encryption on what kubectl reads from this cluster (the Secret written first, as a server does at start). */
+async function encryptionPreflight(cluster: TestCluster, secret: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  await cluster.kubectl(['create', 'secret', 'generic', secret, '-n', 'kube-system', '--from-literal=k=v'], { check: true });
+  const nodes = join(work, `${secret}-nodes.json`);
+  const metrics = join(work, `${secret}-metrics.txt`);
+  writeFileSync(nodes, (await cluster.kubectl(['get', 'nodes', '-o', 'json'], { check: true })).stdout);
+  writeFileSync(metrics, (await cluster.kubectl(['get', '--raw', '/metrics'], { check: true, timeoutMs: 60_000 })).stdout);
+  const envFile = readdirSync(join(REPO_ROOT, 'synth'))
+    .map((site) => join('synth', site, 'bootstrap', 'bootstrap.env'))
+    .find((f) => existsSync(join(REPO_ROOT, f)))!;
+  return run('node', [join(REPO_ROOT, 'bin', 'edge-idp.mjs'), 'bootstrap', 'preflight-encryption', '--env', envFile, '--nodes', nodes, '--metrics', metrics], { cwd: REPO_ROOT });
+}
 
 /** The charts bootstrap installs, unpacked: the real ones, or the fixtures with ArgoCD's upstream CRDs. */
 function chartsDir(): string {
@@ -165,6 +197,12 @@ describe('bootstrap.sh on a real control plane', () => {
     });
     afterAll(async () => cluster?.stop());
 
+    it('Secrets stored in clear (no encryption config): the encryption preflight refuses (exit 12)', async () => {
+      const r = await encryptionPreflight(cluster, 'written-in-clear');
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(12);
+      expect(r.stderr).toMatch(/^cannot tell whether the cluster encrypts Secrets at rest/);
+    });
+
     it('item 5: without the cilium-secrets namespace the chart cannot be applied', async () => {
       const manifest = await renderCilium(charts);
       const r = await cluster.kubectl(['apply', '--server-side', `--field-manager=${env.ARGOCD_FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { input: manifest });
@@ -224,7 +262,11 @@ describe('bootstrap.sh on a real control plane', () => {
     let stopCni: () => Promise<void> = async () => {};
     let bootstrapRunEnv: NodeJS.ProcessEnv = {};
     beforeAll(async () => {
-      cluster = await startCluster({ nodes: siteNodes(), notReadyUntilCni: true });
+      // The API server encrypts Secrets at rest (k3s --secrets-encryption does the same), and a
+      // Secret was written since it started (a k3s server writes its own at start), so bootstrap's
+      // encryption preflight sees real storage metrics.
+      cluster = await startCluster({ nodes: siteNodes(), notReadyUntilCni: true, apiserverArgs: [`--encryption-provider-config=${encryptionConfig()}`] });
+      await cluster.kubectl(['create', 'secret', 'generic', 'written-at-start', '-n', 'kube-system', '--from-literal=k=v'], { check: true });
       stopCni = cniStandIn(cluster, env.CILIUM_NAMESPACE!);
       bootstrapRunEnv = {
         ...process.env,
@@ -247,6 +289,8 @@ describe('bootstrap.sh on a real control plane', () => {
       const first = await bootstrap();
       expect(first.code, `${first.stdout}\n${first.stderr}\n${first.code === 0 ? '' : await liveState(cluster)}`).toBe(0);
       expect(first.stdout).toContain('ArgoCD installed, root Application applied');
+      // The encryption preflight read the real API server's storage metrics.
+      expect(first.stdout).toMatch(/encrypted: the API server encrypted Secrets it wrote \(k8s:enc:aescbc:v1:/);
 
       const get = async (args: string[]) => (await cluster.kubectl(['get', ...args], { check: true })).stdout.trim();
       // Item 1: the PriorityClasses exist, and Cilium's pods (which name them) run on every node.

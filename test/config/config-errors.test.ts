@@ -44,6 +44,14 @@ describe('config errors: one clear error per problem, with path, bad value and w
     expect(p).toEqual([{ path: 'nodes[2].role', message: "'master' is not allowed; allowed: 'control-plane', 'worker'" }]);
   });
 
+  it('cluster.secretsEncryption: one of required, verified, none (default required)', async () => {
+    const p = await problemsOf((c) => (c.cluster.secretsEncryption = 'yes'));
+    expect(p).toEqual([{ path: 'cluster.secretsEncryption', message: "'yes' is not allowed; allowed: 'required', 'verified', 'none'" }]);
+    const raw = baseConfigObject();
+    delete raw.cluster.secretsEncryption;
+    expect((await configFrom(raw)).cluster.secretsEncryption).toBe('required');
+  });
+
   it('missing required field', async () => {
     const p = await problemsOf((c) => delete c.site.domain);
     expect(p).toEqual([{ path: 'site.domain', message: 'required field is missing' }]);

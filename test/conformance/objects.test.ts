@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ObjectValidator, unknownBuiltInFields } from '../../platform/conformance/objects.js';
+import { Ajv } from 'ajv';
 import { strictCrdSchema } from '../../platform/conformance/crd-schema.js';
 import { upstreamCrds } from '../../platform/conformance/upstream.js';
 import { listFiles } from '../../platform/synth/write.js';
@@ -82,5 +83,21 @@ describe('strict CRD schemas', () => {
     expect(s.additionalProperties).toBe(false);
     expect(s.properties.a.additionalProperties).toBe(false);
     expect(s.properties.free.additionalProperties).toBeUndefined();
+  });
+
+  it('leaves the branches of anyOf/oneOf open: they validate fields the object declares (Cilium rules: one of ingress, egress… is required)', () => {
+    const schema = strictCrdSchema({
+      type: 'object',
+      properties: { endpointSelector: { type: 'object' }, ingress: { type: 'array' }, egress: { type: 'array' } },
+      anyOf: [{ properties: { ingress: {} }, required: ['ingress'] }, { properties: { egress: {} }, required: ['egress'] }],
+      oneOf: [{ properties: { endpointSelector: {} }, required: ['endpointSelector'] }],
+    }) as any;
+    expect(schema.additionalProperties).toBe(false);
+    for (const branch of [...schema.anyOf, ...schema.oneOf]) expect(branch.additionalProperties).toBeUndefined();
+    const ajv = new Ajv({ strict: false });
+    const validate = ajv.compile(schema);
+    expect(validate({ endpointSelector: {}, ingress: [{}], egress: [] }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ endpointSelector: {} })).toBe(false);
+    expect(validate({ endpointSelector: {}, ingress: [], typo: 1 })).toBe(false);
   });
 });

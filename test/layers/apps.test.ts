@@ -21,7 +21,7 @@ import type { KubeObject, SiteBuild } from '../../platform/synth/build.js';
 import { CA_ISSUER } from '../../layers/01-services/cert-manager.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { appsValuesKeyOptions } from '../../layers/03-apps/conformance.js';
-import { VAULT_CLUSTER_SECRET_STORE } from '../../layers/03-apps/app-credentials.js';
+import { vaultStoreName } from '../../layers/03-apps/app-credentials.js';
 import {
   GATEWAY_CLASS,
   GATEWAY_NAME,
@@ -238,7 +238,7 @@ describe('grafana', () => {
     expect(getPath(grafana().values, ['adminPassword'])).toBeUndefined();
     const es = objectsOf(base, 'grafana').find((o) => o.kind === 'ExternalSecret') as any;
     expect(es.metadata.name).toBe(GRAFANA_ADMIN_SECRET);
-    expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: VAULT_CLUSTER_SECRET_STORE });
+    expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: vaultStoreName(es.metadata.namespace) });
     expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey).sort()).toEqual(['admin-password', 'admin-user']);
     // synced before the chart's pods need it
     expect(Number(es.metadata.annotations[ANNOTATIONS.syncWave])).toBeLessThan(0);
