@@ -23,9 +23,11 @@ import { renderCapacityShort, renderCapacityTerminal } from '../planner/index.js
 import { formatDrift, formatUpToDate } from '../synth/drift.js';
 import { formatSummary } from '../synth/summary.js';
 import { updateReadmeReference } from '../synth/docs.js';
+import { formatPromotion, formatRollout, promoteRing, promotionNextSteps, rolloutStatus } from '../fleet/rollout.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { bootstrapCommand } from './bootstrap.js';
 import { defineCommand, formatUsage, type Command, type CommandIO, type OptionSpec } from './command.js';
+import { loadRings, type LoadRings } from './rings-source.js';
 
 export type { Command, CommandIO, OptionSpec };
 
@@ -55,6 +57,47 @@ function location(
   const rel = relative(repoRoot, file);
   const inside = rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
   return { repoRoot, configFile: inside ? rel : file, catalog };
+}
+
+/**
+ * `rollout` and `promote` over the rings `load` returns (the CLI's is `loadRings` in
+ * rings-source.ts; tests hand in a fake).
+ */
+export function ringCommands(load: LoadRings): { rollout: Command; promote: Command } {
+  return {
+    rollout: defineCommand('rollout', {
+      summary: "Print the rollout rings in order: their sites, the commit each ring's branch points to and how far it is behind the default branch (exit 2 when a ring drifted).",
+      options: COMMON_OPTIONS,
+      async run(values, io) {
+        const where = location(values, io);
+        const report = await rolloutStatus({ repoRoot: where.repoRoot, rings: await load(where) });
+        io.out(formatRollout(report));
+        return report.ok ? EXIT_CODES.ok : EXIT_CODES.config;
+      },
+    }),
+    promote: defineCommand('promote', {
+      summary: "Fast-forward a ring's local branch to the previous ring's commit (nothing else moves; never pushes) and print the reviewer diff of exactly that ring's sites.",
+      args: [{ name: 'RING', help: "the ring's name, or its branch (rings/NAME, as a pull request's base names it)" }],
+      options: {
+        ...COMMON_OPTIONS,
+        to: { type: 'string', arg: 'COMMIT', help: "promote to this commit of the previous ring instead of its newest (default: the previous ring's commit)" },
+        'dry-run': { type: 'boolean', default: false, help: 'check and print the diff, move nothing (CI on a pull request into the ring)' },
+      },
+      async run(values, io, [ring]) {
+        const where = location(values, io);
+        const promotion = await promoteRing({
+          repoRoot: where.repoRoot,
+          rings: await load(where),
+          ring: ring!,
+          ...(values.to !== undefined ? { to: values.to } : {}),
+          dryRun: values['dry-run'],
+        });
+        io.err(promotionNextSteps(promotion));
+        io.out(formatPromotion(promotion));
+        return EXIT_CODES.ok;
+      },
+    }),
+  };
 }
 
 export const commands: Record<string, Command> = {
@@ -175,6 +218,7 @@ export const commands: Record<string, Command> = {
       return EXIT_CODES.ok;
     },
   }),
+  ...ringCommands(loadRings),
   bootstrap: bootstrapCommand,
   docs: defineCommand('docs', {
     summary: 'Regenerate the config reference in README.md from the config schema.',
