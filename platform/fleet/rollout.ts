@@ -124,6 +124,8 @@ export interface Promotion {
   readonly commitCount: number;
   /** Every site of the ring, in the ring's order. */
   readonly sites: readonly SitePromotion[];
+  /** The ring's sites that would not follow the ring at the new commit (see `rolloutStatus`'s notes). */
+  readonly notes: readonly string[];
 }
 
 /** Commits listed by a promotion (the count is always exact). */
@@ -508,6 +510,7 @@ export async function promoteRing(opts: PromoteOptions): Promise<Promotion> {
   const commitCount = from ? await countBetween(checkout, from.commit, target) : 0;
   const commits = from && commitCount > 0 ? await commitsBetween(checkout, from.commit, target) : [];
   const to = await commitInfo(checkout, target);
+  const notes = await trackingNotes(checkout, ring, target);
 
   let moved = false;
   if (moveNeeded && !opts.dryRun) {
@@ -527,6 +530,7 @@ export async function promoteRing(opts: PromoteOptions): Promise<Promotion> {
     commits,
     commitCount,
     sites,
+    notes,
   };
 }
 
@@ -565,6 +569,7 @@ export function formatPromotion(p: Promotion): string {
           `everything under its sites' folders is new to the ring.`,
   );
   if (p.dryRun) lines.push('', '_Dry run: nothing moved._');
+  if (p.notes.length) lines.push('', ...p.notes.map((n) => `> At \`${short(p.to.commit)}\`, ${n}`));
   if (p.commits.length) {
     lines.push('', `**Commits** (${p.commitCount}${p.commitCount > p.commits.length ? `, newest ${p.commits.length} listed` : ''}):`);
     for (const c of p.commits) lines.push(`- \`${short(c.commit)}\` ${printable(c.subject)}`);

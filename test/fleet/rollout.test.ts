@@ -152,6 +152,8 @@ describe('rollout: where each ring stands', () => {
     writeSite(repo, 'c', 1, 'main');
     commitAll(repo, 'b in the canary ring, c still on main');
     repo.git('branch', 'rings/canary');
+    writeSite(repo, 'b', 2);
+    const unrelated = commitAll(repo, 'b: two replicas');
     // On main, c moves into the canary ring and e joins it.
     writeSite(repo, 'c', 1);
     writeSite(repo, 'e', 1, 'rings/canary');
@@ -163,8 +165,12 @@ describe('rollout: where each ring stands', () => {
     expect(notes).toHaveLength(2);
     expect(notes.join('\n')).toMatch(/^site e: no synth\/<site>\/ at this commit/m);
     expect(notes.join('\n')).toMatch(/^site c: the root Application at this commit tracks 'main', not 'rings\/canary'.*promote canary/m);
-    // Promoting the ring brings the commit that moved them: no note left.
-    await promoteRing({ repoRoot: repo.dir, rings, ring: 'canary' });
+    // Promoting the ring to a commit before the move says so; promoting it to the move leaves no note.
+    const early = await promoteRing({ repoRoot: repo.dir, rings, ring: 'canary', to: unrelated, dryRun: true });
+    expect(early.notes).toHaveLength(2);
+    expect(formatPromotion(early)).toMatch(new RegExp(`^> At \`${unrelated.slice(0, 12)}\`, site c: the root Application at this commit tracks 'main'`, 'm'));
+    const p = await promoteRing({ repoRoot: repo.dir, rings, ring: 'canary' });
+    expect(p.notes).toEqual([]);
     expect((await rolloutStatus({ repoRoot: repo.dir, rings })).rings[1]!.notes).toEqual([]);
   });
 
