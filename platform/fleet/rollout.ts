@@ -118,6 +118,8 @@ export interface Promotion {
   readonly upToDate: boolean;
   /** True when the local branch was moved (or created); false on a dry run or when up to date. */
   readonly moved: boolean;
+  /** True when the local branch did not exist before (it is created at `to`, or would be on a dry run). */
+  readonly newLocalBranch: boolean;
   readonly dryRun: boolean;
   /** Commits the ring gains, newest first (at most `MAX_COMMITS_LISTED`), and how many in all. */
   readonly commits: readonly CommitInfo[];
@@ -200,6 +202,7 @@ async function readFilesAt(checkout: Checkout, commit: string, paths: readonly s
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', (e) => reject(gitFailure('cat-file', e)));
     child.on('close', (code) => (code === 0 ? resolvePromise(Buffer.concat(chunks)) : reject(gitFailure('cat-file', new Error(stderr || `exit ${code}`)))));
+    child.stdin.on('error', () => undefined); // git exiting early: reported by 'close'
     child.stdin.end(input);
   });
   const decoder = new TextDecoder('utf-8');
@@ -526,6 +529,7 @@ export async function promoteRing(opts: PromoteOptions): Promise<Promotion> {
     to,
     upToDate,
     moved,
+    newLocalBranch: local === undefined,
     dryRun: opts.dryRun === true,
     commits,
     commitCount,
@@ -599,7 +603,7 @@ export function promotionNextSteps(p: Promotion): string {
   const done = p.dryRun
     ? `Dry run: ${p.ring.ref} not moved.`
     : p.moved
-      ? `${p.from ? 'Moved' : 'Created'} the local branch ${p.ring.ref} at ${short(p.to.commit)}; not pushed.`
+      ? `${p.newLocalBranch ? 'Created' : 'Moved'} the local branch ${p.ring.ref} at ${short(p.to.commit)}; not pushed.`
       : `The local branch ${p.ring.ref} is at ${short(p.to.commit)} already; not pushed.`;
   if (!p.from) {
     return `${done}\nA new ring branch has nothing to review yet: publish it with: git push ${RING_REMOTE} ${p.ring.ref}`;

@@ -12,7 +12,7 @@ import type { ResolvedRing } from '../../platform/fleet/rollout.js';
 import { ringCommands, type CommandIO } from '../../platform/cli/commands.js';
 import type { RingsLocation } from '../../platform/cli/rings-source.js';
 import { REPO_ROOT } from '../helpers/site.js';
-import { cleanupRepos, copyRepo, initRepo, type ScratchRepo } from '../review/repo.js';
+import { cleanupRepos, copyRepo, initRepo, tempDir, type ScratchRepo } from '../review/repo.js';
 
 const RINGS: readonly ResolvedRing[] = [
   { name: 'first', ref: 'main', sites: ['a'] },
@@ -137,6 +137,34 @@ describe('rollout and promote over the ring source', () => {
     expect(extra.code).toBe(64);
     expect(extra.err).toMatch(/^unexpected argument 'first': this command takes RING and options/);
     expect(repo.git('rev-parse', 'rings/canary')).toBe(c1);
+  });
+});
+
+describe("CI's check of a pull request into a ring's branch", () => {
+  it('promote <base> --dry-run --to <head> in a fresh clone (remote-tracking branches only, detached HEAD)', async () => {
+    const bare = tempDir();
+    template.git('clone', '--quiet', '--bare', template.dir, bare);
+    // The pull request's head: a branch pinned at main's commit; and a head that is not on main.
+    template.git('push', '--quiet', bare, `${c2}:refs/heads/promote/canary-${c2.slice(0, 12)}`);
+    const ci = tempDir();
+    template.git('clone', '--quiet', bare, ci);
+    const git = (...args: string[]) => template.git('-C', ci, ...args);
+    git('checkout', '--quiet', '--detach', `origin/promote/canary-${c2.slice(0, 12)}`);
+    git('branch', '-D', 'main');
+    expect(git('for-each-ref', '--format=%(refname)', 'refs/heads')).toBe('');
+    const { promote } = fakeCommands().commands;
+    const r = await run(promote, ['rings/canary', '--dry-run', '--to', c2, '--root', ci], REPO_ROOT);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`\`rings/canary\` would move from \`${c1.slice(0, 12)}\` (\`origin/rings/canary\`)`);
+    expect(r.out).toContain('`server.replicas`: `1` → `3`');
+    expect(git('for-each-ref', '--format=%(refname)', 'refs/heads')).toBe('');
+    git('checkout', '--quiet', '-b', 'feature', c1);
+    writeValues({ ...template, dir: ci }, 'b', 8);
+    git('add', '--all');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'not on main');
+    const off = await run(promote, ['rings/canary', '--dry-run', '--to', git('rev-parse', 'HEAD'), '--root', ci], REPO_ROOT);
+    expect(off.code).toBe(2);
+    expect(off.err).toMatch(/is not on ring 'first' \(origin\/main at [0-9a-f]{12}\)/);
   });
 });
 

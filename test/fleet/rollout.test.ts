@@ -318,7 +318,8 @@ describe('promote: a fast-forward of exactly one ring branch', () => {
     expect(clone.git('rev-parse', 'refs/heads/rings/canary')).toBe(commits.c3);
     expect(clone.git('rev-parse', 'refs/remotes/origin/rings/canary')).toBe(commits.c1);
     expect(bare.git('for-each-ref', '--format=%(refname) %(objectname)')).toBe(remoteBefore);
-    expect(promotionNextSteps(p)).toMatch(/not pushed[^]*git push origin [0-9a-f]{40}:refs\/heads\/promote\/canary-[0-9a-f]{12}[^]*into rings\/canary/);
+    expect(p.newLocalBranch).toBe(true);
+    expect(promotionNextSteps(p)).toMatch(/^Created the local branch rings\/canary at [0-9a-f]{12}; not pushed[^]*git push origin [0-9a-f]{40}:refs\/heads\/promote\/canary-[0-9a-f]{12}[^]*into rings\/canary/);
   });
 
   it("refuses a move origin's branch would reject: the local branch is fine but origin's drifted", async () => {
