@@ -3,39 +3,23 @@
  * makes several per run, and the bats suite hundreds). Each run is a new process, exactly as a user runs it;
  * the medians are over RUNS runs after one warm-up run (which builds the CLI bundle if the
  * sources changed). Peak memory is the synth process's VmHWM. Not a timed test: it prints.
+ * The fleet benchmark (bench/fleet.ts) runs after it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { measure, median, REPO_ROOT } from './measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const root = resolve(import.meta.dirname, '..');
-const probeDir = mkdtempSync(join(tmpdir(), 'edge-idp-bench-'));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function time(label: string, cmd: string, args: string[]): void {
-  spawnSync(cmd, args, { cwd: root, stdio: 'ignore' }); // warm-up
+  spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'ignore' }); // warm-up
   const walls: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const probe = join(probeDir, `${label.replace(/\W+/g, '-')}-${i}.tsv`);
-    const start = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, {
-      cwd: root,
-      stdio: 'ignore',
-      env: { ...process.env, EDGE_IDP_RSS_PROBE: probe, NODE_OPTIONS: `--import=${join(root, 'bench', 'rss-probe.mjs')}` },
-    });
-    walls.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const r = measure(cmd, args);
+    walls.push(r.wallMs);
     if (r.status !== 0) throw new Error(`${label}: exit ${r.status}`);
-    const lines = readFileSync(probe, 'utf8').trim().split('\n');
-    const synthLine = lines.find((l) => l.includes('edge-idp'));
-    if (synthLine) rss.push(Number(synthLine.split('\t')[0]) / 1024);
+    if (r.rssMiB !== undefined) rss.push(r.rssMiB);
   }
   console.log(
     `${label.padEnd(40)} median ${median(walls).toFixed(0).padStart(5)} ms  (min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)})` +
@@ -47,4 +31,3 @@ console.log(`edge-idp benchmark: ${RUNS} cold runs each, ${cpus().length} CPUs, 
 time('npm run synth', 'npm', ['run', '-s', 'synth']);
 time('node bin/edge-idp.mjs synth', process.execPath, ['bin/edge-idp.mjs', 'synth']);
 time('node bin/edge-idp.mjs bootstrap plan', process.execPath, ['bin/edge-idp.mjs', 'bootstrap', 'plan', '--env', 'synth/edge-01/bootstrap/bootstrap.env']);
-rmSync(probeDir, { recursive: true, force: true });

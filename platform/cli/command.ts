@@ -26,6 +26,13 @@ export interface Command {
   readonly usage?: () => string;
 }
 
+/** A required positional argument (e.g. `promote RING`). */
+export interface ArgumentSpec {
+  /** Its placeholder in the usage, e.g. `RING`. */
+  readonly name: string;
+  readonly help: string;
+}
+
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
@@ -43,15 +50,10 @@ type Values<O extends Record<string, OptionSpec>> = {
     : (O[K]['type'] extends 'boolean' ? boolean : string) | (O[K] extends { default: string | boolean } ? never : undefined);
 };
 
-/** Words a command takes after its name (`site add NAME`). */
-export interface PositionalSpec {
-  /** For the usage line, e.g. `add NAME`. */
-  readonly usage: string;
-  readonly min: number;
-  readonly max: number;
-}
 
-const HELP_OPTION = { help: { type: 'boolean', short: 'h', help: 'print this help and exit' } } as const satisfies Record<string, OptionSpec>;function parseError(e: unknown): string {
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', help: 'print this help and exit' } } as const satisfies Record<string, OptionSpec>;
+
+function parseError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const quoted = /'([^']*)'/.exec(err.message)?.[1];
   if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted) return `unknown option '${quoted}'`;
@@ -67,49 +69,54 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(
     interruptible?: boolean;
     /** Exit code of a usage error (default: EXIT_CODES.usage). */
     usageExit?: number;
-    /** Words after the command name. Default: none (options only). */
-    positionals?: PositionalSpec;
-    run: (values: Values<O>, io: CommandIO, positionals: readonly string[]) => Promise<number>;
+    /** Required positional arguments, in order (default: none; the command takes options only). */
+    args?: readonly ArgumentSpec[];
+    run: (values: Values<O>, io: CommandIO, args: readonly string[]) => Promise<number>;
   },
 ): Command {
-  const usage = () => formatUsage(def.positionals ? `${name} ${def.positionals.usage}` : name, def.summary, def.options);
+  const positionals = def.args ?? [];
+  const usage = () => formatUsage(name, def.summary, def.options, positionals);
   return {
     summary: def.summary,
     options: def.options,
     ...(def.interruptible ? { interruptible: true } : {}),
-    ...(def.positionals ? { usage } : {}),
+    ...(positionals.length ? { usage } : {}),
     async run(args, io) {
       const options = { ...def.options, ...HELP_OPTION } as unknown as NonNullable<ParseArgsConfig['options']>;
+      const usageError = (message: string) => new EdgeIdpError(`${message}\n\n${usage()}`, def.usageExit ?? EXIT_CODES.usage);
       let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-      let positionals: string[];
+      let given: string[];
       try {
-        ({ values, positionals } = parseArgs({ args, options, allowPositionals: def.positionals !== undefined, strict: true }));
+        ({ values, positionals: given } = parseArgs({ args, options, allowPositionals: positionals.length > 0, strict: true }));
       } catch (e) {
-        throw new EdgeIdpError(`${parseError(e)}\n\n${usage()}`, def.usageExit ?? EXIT_CODES.usage);
+        throw usageError(parseError(e));
       }
       if (values.help) {
         io.out(usage());
         return EXIT_CODES.ok;
       }
-      if (def.positionals && (positionals.length < def.positionals.min || positionals.length > def.positionals.max)) {
-        throw new EdgeIdpError(`expected ${def.positionals.usage} after '${name}'\n\n${usage()}`, def.usageExit ?? EXIT_CODES.usage);
-      }
-      return def.run(values as Values<O>, io, positionals);
+      if (given.length < positionals.length) throw usageError(`missing ${positionals.slice(given.length).map((a) => a.name).join(' ')}`);
+      if (given.length > positionals.length) throw usageError(`unexpected argument '${given[positionals.length]}': this command takes ${positionals.map((a) => a.name).join(' ')} and options`);
+      return def.run(values as Values<O>, io, given);
     },
   };
 }
 
-export function formatUsage(name: string, summary: string, commandOptions: Readonly<Record<string, OptionSpec>>): string {
+export function formatUsage(
+  name: string,
+  summary: string,
+  commandOptions: Readonly<Record<string, OptionSpec>>,
+  args: readonly ArgumentSpec[] = [],
+): string {
   const options: Record<string, OptionSpec> = { ...commandOptions, ...HELP_OPTION };
-  const flags = Object.entries(options).map(
-    ([key, o]) => [`${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`, `${o.help}${o.multiple ? ' (repeatable)' : ''}`] as const,
-  );
-  const width = Math.max(...flags.map(([f]) => f.length));
+  const flags = Object.entries(options).map(([key, o]) => [`${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`, `${o.help}${o.multiple ? ' (repeatable)' : ''}`] as const);
+  const width = Math.max(...flags.map(([f]) => f.length), ...args.map((a) => a.name.length));
   return [
-    `usage: edge-idp ${name} [options]`,
+    `usage: edge-idp ${name}${args.map((a) => ` ${a.name}`).join('')} [options]`,
     '',
     summary,
     '',
+    ...(args.length ? ['arguments:', ...args.map((a) => `  ${a.name.padEnd(width)}  ${a.help}`), ''] : []),
     'options:',
     ...flags.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
   ].join('\n');

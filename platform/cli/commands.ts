@@ -28,9 +28,11 @@ import { formatFleetSummary, formatPlanTable, type PlanRow } from '../synth/flee
 import { updateReadmeReference } from '../synth/docs.js';
 import { addSite } from '../fleet/site-add.js';
 import type { Fleet } from '../fleet/load.js';
+import { formatPromotion, formatRollout, promoteRing, promotionNextSteps, rolloutStatus } from '../fleet/rollout.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { bootstrapCommand } from './bootstrap.js';
 import { defineCommand, formatUsage, type Command, type CommandIO, type OptionSpec } from './command.js';
+import { loadRings, type LoadRings } from './rings-source.js';
 
 export type { Command, CommandIO, OptionSpec };
 
@@ -80,6 +82,47 @@ function warn(io: CommandIO, fleet: Fleet): void {
 function siteHeading(fleet: Fleet, name: string): string {
   const site = fleet.sites.find((s) => s.name === name)!;
   return `## site ${name} (${site.file}, ring ${site.ring})`;
+}
+
+/**
+ * `rollout` and `promote` over the rings `load` returns (the CLI's is `loadRings` in
+ * rings-source.ts; tests hand in a fake).
+ */
+export function ringCommands(load: LoadRings): { rollout: Command; promote: Command } {
+  return {
+    rollout: defineCommand('rollout', {
+      summary: "Print the rollout rings in order: their sites, the commit each ring's branch points to and how far it is behind the default branch (exit 2 when a ring drifted).",
+      options: COMMON_OPTIONS,
+      async run(values, io) {
+        const where = location(values, io);
+        const report = await rolloutStatus({ repoRoot: where.repoRoot, rings: await load(where) });
+        io.out(formatRollout(report));
+        return report.ok ? EXIT_CODES.ok : EXIT_CODES.config;
+      },
+    }),
+    promote: defineCommand('promote', {
+      summary: "Fast-forward a ring's local branch to the previous ring's commit (nothing else moves; never pushes) and print the reviewer diff of exactly that ring's sites.",
+      args: [{ name: 'RING', help: "the ring's name, or its branch (rings/NAME, as a pull request's base names it)" }],
+      options: {
+        ...COMMON_OPTIONS,
+        to: { type: 'string', arg: 'COMMIT', help: "promote to this commit of the previous ring instead of its newest (default: the previous ring's commit)" },
+        'dry-run': { type: 'boolean', default: false, help: 'check and print the diff, move nothing (CI on a pull request into the ring)' },
+      },
+      async run(values, io, [ring]) {
+        const where = location(values, io);
+        const promotion = await promoteRing({
+          repoRoot: where.repoRoot,
+          rings: await load(where),
+          ring: ring!,
+          ...(values.to !== undefined ? { to: values.to } : {}),
+          dryRun: values['dry-run'],
+        });
+        io.err(promotionNextSteps(promotion));
+        io.out(formatPromotion(promotion));
+        return EXIT_CODES.ok;
+      },
+    }),
+  };
 }
 
 export const commands: Record<string, Command> = {
@@ -253,7 +296,7 @@ export const commands: Record<string, Command> = {
   }),
   site: defineCommand('site', {
     summary: 'site add NAME [--group G]…: write sites/NAME.yaml, a new site of the fleet, from a small template listing what is still to set.',
-    positionals: { usage: 'add NAME', min: 2, max: 2 },
+    args: [{ name: 'add', help: 'the subcommand (only `add` exists)' }, { name: 'NAME', help: 'the new site: a DNS label, also the file name sites/NAME.yaml' }],
     options: {
       root: COMMON_OPTIONS.root,
       group: { type: 'string', multiple: true, arg: 'G', help: 'a group of fleet.yaml the site inherits, in order' },
@@ -270,6 +313,7 @@ export const commands: Record<string, Command> = {
       return EXIT_CODES.ok;
     },
   }),
+  ...ringCommands(loadRings),
   bootstrap: bootstrapCommand,
   docs: defineCommand('docs', {
     summary: "Regenerate README.md's generated sections: the config reference (from the config schema) and the network policy table (from the components' network facts).",
