@@ -7,6 +7,7 @@
  *   Kubernetes types shipped by cdk8s-plus-28 (its generated serializer drops any field the
  *   Kubernetes API does not define, so a field it drops is an unknown field).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { createCrdAjv, formatSchemaError, strictCrdSchema } from './crd-schema.js';
@@ -91,13 +92,32 @@ export function unknownBuiltInFields(o: KubeObjectLike): string[] {
   const { apiVersion: _a, kind: _k, ...props } = o as unknown as Record<string, unknown>;
   // Quantity and IntOrString fields are objects with a `value` in cdk8s' types, and its
   // serializer reads `.value`; wrapping every leaf keeps them (only key presence is compared).
-  const kept = toJson(wrapLeaves(props));
+  const kept = toJson(wrapLeaves(props, propertyNames()));
   return droppedPaths(props, kept, '');
 }
 
-function wrapLeaves(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(wrapLeaves);
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wrapLeaves(x)]));
+let jsonToProperty: ReadonlyMap<string, string> | undefined;
+
+/**
+ * The cdk8s property name of each Kubernetes field whose name it spells differently
+ * (`downwardAPI` → `downwardApi`, `podCIDRs` → `podCidRs`), read from the serializers' own
+ * source, since the renaming is not a rule one can restate.
+ */
+function propertyNames(): ReadonlyMap<string, string> {
+  if (!jsonToProperty) {
+    const source = readFileSync(require.resolve('cdk8s-plus-28/lib/imports/k8s.js'), 'utf8');
+    const names = new Map<string, string>();
+    for (const m of source.matchAll(/'([A-Za-z0-9$]+)': (?:toJson_\w+\()?obj\.([A-Za-z0-9$]+)/g)) {
+      if (m[1] !== m[2]) names.set(m[1]!, m[2]!);
+    }
+    jsonToProperty = names;
+  }
+  return jsonToProperty;
+}
+
+function wrapLeaves(v: unknown, names: ReadonlyMap<string, string>): unknown {
+  if (Array.isArray(v)) return v.map((x) => wrapLeaves(x, names));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [names.get(k) ?? k, wrapLeaves(x, names)]));
   return v === undefined ? v : { value: v };
 }
 

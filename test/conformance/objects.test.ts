@@ -62,6 +62,25 @@ describe('built-in kinds', () => {
     expect(unknownBuiltInFields(pc)).toEqual(["/globalDefualt: unknown field 'globalDefualt'"]);
   });
 
+  it('accepts fields cdk8s spells differently (downwardAPI, hostPID) and still flags a misspelling beside them', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'x' },
+      spec: {
+        hostPID: false,
+        containers: [{ name: 'c', image: 'i' }],
+        volumes: [
+          {
+            name: 'v',
+            projected: { sources: [{ downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }, { downwardApi: {} }] },
+          },
+        ],
+      },
+    };
+    expect(unknownBuiltInFields(pod)).toEqual(["/spec/volumes[0]/projected/sources[1]/downwardApi: unknown field 'downwardApi'"]);
+  });
+
   it('rejects a wrong type', () => {
     const validator = new ObjectValidator(new Map());
     const pc = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'x' }, value: 'high' };
