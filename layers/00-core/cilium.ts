@@ -156,7 +156,8 @@ export class Cilium extends PlatformComponent {
       namespace: CILIUM_NAMESPACE,
       podSecurity: 'privileged',
       extraNamespaces: [CILIUM_SECRETS_NAMESPACE],
-      ui: [{ subdomain: 'hubble', service: HUBBLE_UI_SERVICE.name, port: HUBBLE_UI_SERVICE.port }],
+      // Hubble UI has no login: it shows every flow of the cluster to whoever reaches it.
+      ui: [{ subdomain: 'hubble', service: HUBBLE_UI_SERVICE.name, port: HUBBLE_UI_SERVICE.port, login: 'none' }],
       // Cilium syncs before the ServiceMonitor CRD exists (and its chart refuses to render
       // monitors without it): the monitoring stack monitors these Services instead.
       scrapeTargets: [

@@ -54,7 +54,7 @@ export class NetworkPolicies extends PlatformComponent {
 
   /** Phase 2: the flows of every enabled component, one policy per namespace. */
   protected override aggregate(site: PlatformSite): void {
-    this.policies = namespacePolicies(site, siteFlows(site));
+    this.policies = namespacePolicies(site, siteFlows(site, this.context.configFile));
     for (const ns of this.policies) {
       new ApiObject(this, `policy-${ns.namespace}`, ciliumNetworkPolicy(ns) as unknown as ConstructorParameters<typeof ApiObject>[2]);
     }

@@ -242,6 +242,34 @@ function certManagerPodLabels(part: 'controller' | 'cainjector' | 'webhook' | 's
   };
 }
 
+/**
+ * A namespace's copy of the site CA certificate, for pods there that call a server the site CA
+ * signed (Vault's API, the gateway): a Certificate the CA issuer signs, whose Secret carries the
+ * CA as `ca.crt` (cert-manager writes the issuing CA beside every certificate it signs). Its own
+ * key pair serves nothing; it is how the trust anchor reaches the namespace without a copy in
+ * git (trust-manager would distribute it without one; the platform does not run it). Synced
+ * before the chart (wave -1), so pods that mount it never start without it. Returns the Secret
+ * and the key pods mount.
+ */
+export function siteCaTrust(scope: Construct, props: { readonly name: string; readonly namespace: string }): { readonly secretName: string; readonly key: string } {
+  new ApiObject(scope, `site-ca-trust-${props.namespace}`, {
+    apiVersion: CERT_MANAGER_API,
+    kind: 'Certificate',
+    metadata: { name: props.name, namespace: props.namespace, annotations: { [ANNOTATIONS.syncWave]: String(SITE_CA_TRUST_WAVE) } },
+    spec: {
+      secretName: props.name,
+      dnsNames: [`${props.name}.${props.namespace}.svc`],
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['digital signature'],
+      issuerRef: CA_ISSUER_REF,
+    },
+  });
+  return { secretName: props.name, key: SITE_CA.caKey };
+}
+
+/** Sync wave of {@link siteCaTrust}: before the chart's pods (wave 0). */
+const SITE_CA_TRUST_WAVE = -1;
+
 /** cert-manager refuses a commonName over 64 characters (an X.509 limit). */
 export const COMMON_NAME_MAX_LENGTH = 64;
 

@@ -54,7 +54,6 @@ export const PROMETHEUS_STACK_DEFAULTS = {
   retention: '7d',
   volumeSize: '10Gi',
   storageClass: 'local-path',
-  exposeUi: false,
 } as const;
 
 /** Share of the volume Prometheus may fill before it deletes old blocks (the rest is WAL and headroom). */
@@ -77,12 +76,6 @@ export interface PrometheusStackProps extends PlatformComponentProps {
   readonly volumeSize?: string;
   /** StorageClass of Prometheus' volume. Default: `local-path` (k3s' local-path provisioner). */
   readonly storageClass?: string;
-  /**
-   * Route `prometheus.<domain>` to the Prometheus UI through the gateway. Default: false:
-   * Prometheus has no authentication of its own, and Grafana (layer 03) is the UI for people.
-   * Alertmanager is never exposed: its UI can silence alerts without authentication.
-   */
-  readonly exposeUi?: boolean;
 }
 
 /**
@@ -176,7 +169,6 @@ export class PrometheusStack extends PlatformComponent {
     const volumeSize = props.volumeSize ?? PROMETHEUS_STACK_DEFAULTS.volumeSize;
     const retentionSize = props.retentionSize ?? defaultRetentionSize(volumeSize);
     const storageClass = props.storageClass ?? PROMETHEUS_STACK_DEFAULTS.storageClass;
-    const exposeUi = props.exposeUi ?? PROMETHEUS_STACK_DEFAULTS.exposeUi;
     // The Helm release (the component's name): the chart's pods carry it as `release` and `app.kubernetes.io/instance`.
     const release = props.definition.name;
 
@@ -235,9 +227,12 @@ export class PrometheusStack extends PlatformComponent {
       },
     ];
 
-    const ui: UiEndpoint[] = exposeUi
-      ? [{ subdomain: 'prometheus', service: PROMETHEUS_SERVICE.name, port: PROMETHEUS_SERVICE.port }]
-      : [];
+    // Neither UI has a login: the gateway routes them only behind the SSO proxy (or when the
+    // config lists them in `publicUis`). Alertmanager's can silence alerts: admins only.
+    const ui: UiEndpoint[] = [
+      { subdomain: 'prometheus', service: PROMETHEUS_SERVICE.name, port: PROMETHEUS_SERVICE.port, login: 'none' },
+      { subdomain: 'alertmanager', service: ALERTMANAGER_SERVICE.name, port: ALERTMANAGER_SERVICE.port, login: 'none', adminOnly: true },
+    ];
 
     super(scope, props, {
       namespace: MONITORING_NAMESPACE,
@@ -440,11 +435,6 @@ export const prometheusStack = defineComponent({
         description: `StorageClass of the Prometheus volume. Default: ${PROMETHEUS_STACK_DEFAULTS.storageClass}.`,
       }),
     ),
-    exposeUi: Type.Optional(
-      Type.Boolean({
-        description: 'Route prometheus.<domain> to the Prometheus UI (it has no authentication of its own). Default: false.',
-      }),
-    ),
   },
   check: (s) => [...volumeSizeProblems(s, ['volumeSize']), ...retentionSizeProblems(s)],
   build: (scope, ctx) =>
@@ -454,6 +444,5 @@ export const prometheusStack = defineComponent({
       retentionSize: ctx.settings.retentionSize,
       volumeSize: ctx.settings.volumeSize,
       storageClass: ctx.settings.storageClass,
-      exposeUi: ctx.settings.exposeUi,
     }),
 });

@@ -189,12 +189,38 @@ export function seederPolicy(): string {
 }
 
 /** The bootstrap's files: its script and the policies it writes with the root token. */
-export function bootstrapFiles(ids: VaultIdentities, namespaces: readonly string[]): Record<string, string> {
+export function bootstrapFiles(ids: VaultIdentities, namespaces: readonly string[], extra: readonly VaultKubernetesRole[] = []): Record<string, string> {
   return {
-    'bootstrap.sh': bootstrapScript(ids),
+    'bootstrap.sh': bootstrapScript(ids, BOOTSTRAP_ROOT_TOKEN_FILE, BOOTSTRAP_DIR, extra),
     [`${ids.configurer}.hcl`]: configurerPolicy(ids, namespaces),
     [`${ids.seeder}.hcl`]: seederPolicy(),
+    ...Object.fromEntries(extra.map((r) => [`${r.policy.name}.hcl`, r.policy.rules])),
   };
+}
+
+/**
+ * Problems with the identities components ask the bootstrap to create (`vaultBootstrapRoles`),
+ * each naming the role: they must stay outside what the configurer manages (`edge-idp-*`, which
+ * it deletes when no reader declares it) and apart from its own and the seeder's, with the
+ * Vault audience and plain parameter values.
+ */
+export function bootstrapRoleProblems(roles: readonly VaultKubernetesRole[], ids: VaultIdentities): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const r of roles) {
+    const where = `vault bootstrap role '${r.name}'`;
+    for (const name of [r.name, r.policy.name]) {
+      if (name.startsWith(VAULT_MANAGED_PREFIX)) problems.push(`${where}: '${name}' is in the configurer's ${VAULT_MANAGED_PREFIX}* space, which it deletes when no reader declares it`);
+      if (name === ids.configurer || name === ids.seeder) problems.push(`${where}: '${name}' is one of Vault's own identities`);
+    }
+    if (r.audience !== VAULT_TOKEN_AUDIENCE) problems.push(`${where}: audience '${r.audience}' is not '${VAULT_TOKEN_AUDIENCE}'`);
+    for (const [k, v] of Object.entries(readerRoleParameters(r))) {
+      if (!ROLE_PARAMETER_VALUE.test(v)) problems.push(`${where}: ${k}='${v}' is not a plain word (letters, digits, '.', '_', '-')`);
+    }
+    if (seen.has(r.name)) problems.push(`${where}: declared twice`);
+    seen.add(r.name);
+  }
+  return problems;
 }
 
 /** Where the bootstrap pod finds the root token (the unseal Secret's key, mounted optional). */
@@ -221,7 +247,7 @@ function ownRoleArgs(ids: VaultIdentities, name: string): string {
  * roles removed, then `token revoke -self`. Any other failure (Vault unreachable) exits non-zero,
  * so the Job retries and the container that deletes the token never runs before the revocation.
  */
-export function bootstrapScript(ids: VaultIdentities, tokenFile = BOOTSTRAP_ROOT_TOKEN_FILE, dir = BOOTSTRAP_DIR): string {
+export function bootstrapScript(ids: VaultIdentities, tokenFile = BOOTSTRAP_ROOT_TOKEN_FILE, dir = BOOTSTRAP_DIR, extra: readonly VaultKubernetesRole[] = []): string {
   const auth = VAULT_KUBERNETES_AUTH_PATH;
   return `${[
     'set -eu',
@@ -242,6 +268,12 @@ export function bootstrapScript(ids: VaultIdentities, tokenFile = BOOTSTRAP_ROOT
       `vault policy write ${name} ${dir}/${name}.hcl >/dev/null`,
       `vault write auth/${auth}/role/${name} ${ownRoleArgs(ids, name)} >/dev/null`,
       `echo "role and policy ${name}: written"`,
+    ]),
+    // Identities components ask for (`vaultBootstrapRoles`): only a root token may create them.
+    ...extra.flatMap((r) => [
+      `vault policy write ${r.policy.name} ${dir}/${r.policy.name}.hcl >/dev/null`,
+      `vault write auth/${auth}/role/${r.name} ${Object.entries(readerRoleParameters(r)).map(([k, v]) => `${k}=${v}`).join(' ')} >/dev/null`,
+      `echo "role and policy ${r.name}: written"`,
     ]),
     ...LEGACY_VAULT_ROLES.flatMap((l) => [`vault delete auth/${auth}/role/${l.role} >/dev/null`, `vault policy delete ${l.policy} >/dev/null`]),
     'vault token revoke -self',

@@ -41,7 +41,7 @@ import type { ConfigProblem } from '../../platform/config/errors.js';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { groupKinds } from '../../platform/model/kinds.js';
-import { calledBy, calls, KUBE_APISERVER, ownPods, service, tcp, WORLD } from '../../platform/model/network.js';
+import { calledBy, calls, GATEWAY, KUBE_APISERVER, ownPods, service, tcp, WORLD } from '../../platform/model/network.js';
 import {
   BOOTSTRAP_DIR,
   BOOTSTRAP_ROOT_TOKEN_FILE,
@@ -51,6 +51,7 @@ import {
   VAULT_TOKEN_AUDIENCE,
   VAULT_TOKEN_FILE,
   bootstrapFiles,
+  bootstrapRoleProblems,
   configurerFiles,
   configurerScript,
   readerNamespaces,
@@ -187,6 +188,11 @@ export interface VaultProps extends PlatformComponentProps {
    * instead; see the class comment). Default: none (a Shamir unseal key in `vault-unseal-keys`).
    */
   readonly autoUnseal?: VaultAutoUnseal;
+  /**
+   * Where Vault's OIDC login method (the `vault-oidc` component) reaches the issuer: the bundled
+   * Dex through the gateway, or an external provider in the world. Default: no OIDC login.
+   */
+  readonly oidcIssuer?: 'gateway' | 'world';
   /** Size of the raft data volume. Default: {@link VAULT_DEFAULTS}`.storageSize` (platform secrets are kilobytes; raft snapshots stay small). */
   readonly storageSize?: string;
   /** StorageClass of the raft data volume. Default: the cluster's default StorageClass. */
@@ -365,7 +371,8 @@ export class Vault extends PlatformComponent {
       // says so (ArgoCD leaves hooks out of health; ApplicationSet status has no phase).
       delivery: { kind: 'root', wave: VAULT_WAVE },
       // The gateway terminates TLS and reaches the UI on the plain in-cluster listener (see raftConfig).
-      ui: [{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT }],
+      // Its own login (tokens; OIDC with single sign-on: the vault-oidc component).
+      ui: [{ subdomain: VAULT_UI_SUBDOMAIN, service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT, login: 'oidc' }],
       // Who may reach Vault: its own unsealer and hook Jobs and the clients that declare a flow
       // to VAULT_SERVICE on 8200 (TLS), Prometheus on 8200 (metrics), and on the plain
       // VAULT_GATEWAY_PORT only the gateway (network-policy.ts: `ingress` identity).
@@ -392,6 +399,9 @@ export class Vault extends PlatformComponent {
           ...(seal ? [calls('server', WORLD, seal.peer.why, tcp(seal.peer.port))] : []),
           calls('server', KUBE_APISERVER, 'registers its active pod and reviews Kubernetes-auth tokens'),
           calledBy('server', ownPods('server'), tcp(8201), 'raft between Vault servers (one replica today: a raft join needs it)'),
+          ...(props.oidcIssuer
+            ? [calls('server', props.oidcIssuer === 'gateway' ? GATEWAY : WORLD, "reads the OIDC issuer's discovery document and keys (vault-oidc)", tcp(443))]
+            : []),
         ],
       },
       clusterScopedKinds: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' }],
@@ -621,9 +631,13 @@ export class Vault extends PlatformComponent {
     const roles = site.components.flatMap((c) => c.vaultRoles);
     const problems = readerRoleProblems(roles, VAULT_IDENTITIES);
     if (problems.length > 0) throw new Error(`vault: the declared reader roles cannot be configured:\n  ${problems.join('\n  ')}`);
+    // Identities only a root token may create (vault-oidc's): written by the bootstrap.
+    const bootstrapRoles = site.components.flatMap((c) => c.vaultBootstrapRoles);
+    const bootstrapProblems = bootstrapRoleProblems(bootstrapRoles, VAULT_IDENTITIES);
+    if (bootstrapProblems.length > 0) throw new Error(`vault: the declared bootstrap roles cannot be written:\n  ${bootstrapProblems.join('\n  ')}`);
     new KubeConfigMap(this, 'bootstrap-files', {
       metadata: { name: BOOTSTRAP, namespace: ns },
-      data: bootstrapFiles(VAULT_IDENTITIES, readerNamespaces(roles)),
+      data: bootstrapFiles(VAULT_IDENTITIES, readerNamespaces(roles), bootstrapRoles),
     });
     new KubeConfigMap(this, 'configurer-files', {
       metadata: { name: CONFIGURER, namespace: ns },
@@ -793,6 +807,9 @@ function kubeResources(spec: ResourceSpec): ResourceRequirements {
  * encryption to close that); clients inside the cluster keep using TLS on 8200.
  */
 export const VAULT_GATEWAY_PORT = 8202;
+
+/** Host label of Vault's UI (`https://vault.<domain>`). */
+export const VAULT_UI_SUBDOMAIN = 'vault';
 
 /** The chart's UI Service (`<release>-ui`), pointed at the plain listener. */
 export const VAULT_UI_SERVICE = `${VAULT_SERVICE.name}-ui`;
@@ -1021,5 +1038,7 @@ export const vault = defineComponent({
       storageClass: ctx.settings.storageClass,
       autoUnseal: ctx.settings.autoUnseal,
       serviceMonitor: ctx.settings.serviceMonitor ?? serviceMonitorCrdExists(ctx.enabled),
+      // As `issuerFlow` (layers/02-engines/sso-clients.ts) says for every client of the issuer URL.
+      oidcIssuer: ctx.enabled('vault-oidc') ? (ctx.context.config.sso?.dex ? 'gateway' : 'world') : undefined,
     }),
 });

@@ -13,6 +13,11 @@ import { StringEnum } from '../../platform/config/schema.js';
 import { TIERS } from '../../platform/model/tiers.js';
 import { groupKinds } from '../../platform/model/kinds.js';
 import { calls, KUBE_APISERVER } from '../../platform/model/network.js';
+import { KubeRole, KubeRoleBinding, KubeSecret, KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { PlatformConfig } from '../../platform/config/schema.js';
+import { SITE_CA, siteCaTrust } from '../01-services/cert-manager.js';
+import { vaultExternalSecret, vaultReaderRoles, type VaultSecretProps } from './vault-secret.js';
+import { GROUPS_CLAIM, issuerFlow, oidcProvider, providerFlow, SSO_SCOPES, ssoClient, ssoGroups, type OidcProvider, type SsoClient } from './sso-clients.js';
 
 /** The chart Argo Workflows comes from. */
 export const ARGO_WORKFLOWS_CHART: ChartSource = {
@@ -100,6 +105,22 @@ export interface ArgoWorkflowsProps extends PlatformComponentProps {
 export class ArgoWorkflows extends PlatformComponent {
   constructor(scope: Construct, props: ArgoWorkflowsProps) {
     const authMode = props.authMode ?? ARGO_WORKFLOWS_DEFAULTS.authMode;
+    const { config } = props.context;
+    const host = `${ARGO_WORKFLOWS_SUBDOMAIN}.${config.site.domain}`;
+    const provider = argoWorkflowsSignsInWithSso(config) ? oidcProvider(config) : undefined;
+    const client = provider ? ssoClient(config, props.definition.name) : undefined;
+    const caTrust = provider?.siteCaSigned ? { secretName: SITE_CA_TRUST_SECRET, key: SITE_CA.caKey } : undefined;
+    const accounts = ssoAccounts(config);
+    const ssoSecret: VaultSecretProps | undefined = client
+      ? {
+          name: ARGO_WORKFLOWS_SSO_SECRET,
+          namespace: ARGO_WORKFLOWS_NAMESPACE,
+          vaultKey: client.vaultKey,
+          keys: { [SSO_CLIENT_SECRET_KEY]: client.property },
+          // Argo reads the client id from the Secret too; it is no secret, so it is written here.
+          literals: { [SSO_CLIENT_ID_KEY]: client.id },
+        }
+      : undefined;
     const ttl = props.workflowTtlSeconds ?? ARGO_WORKFLOWS_DEFAULTS.workflowTtlSeconds;
     const parts: PodPart[] = [
       {
@@ -122,7 +143,20 @@ export class ArgoWorkflows extends PlatformComponent {
       upstreamValues: 'argo-workflows',
       valuesAllowances: { freeForm: ARGO_WORKFLOWS_FREE_FORM_PATHS },
       parts,
-      ui: [{ subdomain: 'workflows', service: ARGO_WORKFLOWS_SERVER_SERVICE.name, port: ARGO_WORKFLOWS_SERVER_SERVICE.port }],
+      // `client` mode: the caller's own Kubernetes token (and single sign-on with `sso`).
+      // `server` mode: no login at all, and every caller may run pods: admins only behind the proxy.
+      ui: [
+        {
+          subdomain: ARGO_WORKFLOWS_SUBDOMAIN,
+          service: ARGO_WORKFLOWS_SERVER_SERVICE.name,
+          port: ARGO_WORKFLOWS_SERVER_SERVICE.port,
+          ...(authMode === 'client' ? { login: 'oidc' as const } : { login: 'none' as const, adminOnly: true }),
+        },
+      ],
+      oidcClients: client ? [{ name: props.definition.name, redirectUris: [`https://${host}${ARGO_WORKFLOWS_SSO_CALLBACK}`] }] : [],
+      generatedCredentials: client?.generated ? [client.generated] : [],
+      // What Vault lets its ExternalSecret read: exactly the client's entry.
+      vaultRoles: ssoSecret ? vaultReaderRoles([ssoSecret]) : [],
       network: {
         pods: Object.fromEntries(
           parts.map((p) => [p.name, { labels: { 'app.kubernetes.io/name': `${props.definition.name}-${p.name}`, 'app.kubernetes.io/instance': props.definition.name } }]),
@@ -132,6 +166,14 @@ export class ArgoWorkflows extends PlatformComponent {
         flows: [
           calls('workflow-controller', KUBE_APISERVER, 'runs workflows as pods'),
           calls('server', KUBE_APISERVER, "serves the UI and API with each caller's own token"),
+          ...(provider
+            ? [
+                // The discovery document: in the cluster with the bundled Dex (the issuer alias).
+                providerFlow('server', provider, 'reads the discovery document'),
+                // What the document points at: the issuer's own URL.
+                issuerFlow('server', provider, 'redeems login codes and reads the signing keys'),
+              ]
+            : []),
         ],
         openEgress: 'workflows run in this namespace, and their steps call whatever they are written to (git hosts, registries, APIs)',
       },
@@ -164,14 +206,134 @@ export class ArgoWorkflows extends PlatformComponent {
         mainContainer: { securityContext: restrictedContainer() },
         server: {
           enabled: true,
-          authModes: [authMode],
+          authModes: provider ? ['sso', authMode] : [authMode],
           secure: false,
           podSecurityContext: podSecurityContext(),
+          ...(provider && client ? serverSso(provider, client, host, caTrust, accounts) : {}),
         },
       },
     });
+    if (ssoSecret) {
+      if (caTrust) siteCaTrust(this, { name: caTrust.secretName, namespace: ARGO_WORKFLOWS_NAMESPACE });
+      vaultExternalSecret(this, 'sso-secret', ssoSecret);
+      ssoServiceAccounts(this, accounts);
+    }
   }
 }
+
+/**
+ * Whether the Argo Server signs users in through the site's provider: with `sso`, in `client`
+ * mode (in `server` mode every caller is the server's account anyway, and the UI counts as one
+ * without a login).
+ */
+export function argoWorkflowsSignsInWithSso(config: Pick<PlatformConfig, 'sso' | 'components'>): boolean {
+  const mode = (config.components['argo-workflows']?.authMode as ArgoWorkflowsAuthMode | undefined) ?? ARGO_WORKFLOWS_DEFAULTS.authMode;
+  return config.sso !== undefined && mode === 'client';
+}
+
+/** The server's UI host label. */
+const ARGO_WORKFLOWS_SUBDOMAIN = 'workflows';
+/** Where the provider sends the browser back to. */
+const ARGO_WORKFLOWS_SSO_CALLBACK = '/oauth2/callback';
+/** Secret with the OIDC client id and secret (with `sso`), from Vault. */
+export const ARGO_WORKFLOWS_SSO_SECRET = 'argo-workflows-sso';
+const SSO_CLIENT_ID_KEY = 'client-id';
+const SSO_CLIENT_SECRET_KEY = 'client-secret';
+/** The site CA, for the server's calls to the bundled Dex through the gateway. */
+const SITE_CA_TRUST_SECRET = 'site-ca';
+const SITE_CA_MOUNT = '/etc/edge-idp/site-ca';
+
+/**
+ * The ServiceAccounts single sign-on maps users to (`sso.rbac`): Argo evaluates each account's
+ * `rbac-rule` against the user's claims and acts as the matching account with the highest
+ * precedence; a user matching none is refused. Admins get the chart's `-admin` aggregate role in
+ * this namespace, viewers its `-view` role; both may read pods and their logs. Each account
+ * needs a token Secret named `<account>.service-account-token` (Argo reads the token from it).
+ */
+const SSO_ACCOUNTS = [
+  { name: 'sso-admin', groups: 'admin', clusterRole: 'admin', precedence: 2 },
+  { name: 'sso-viewer', groups: 'viewer', clusterRole: 'view', precedence: 1 },
+] as const;
+
+type SsoAccount = (typeof SSO_ACCOUNTS)[number] & { readonly members: readonly string[] };
+
+/** The accounts of {@link SSO_ACCOUNTS} whose group list is not empty, with their members. */
+function ssoAccounts(config: PlatformConfig): SsoAccount[] {
+  const groups = ssoGroups(config);
+  return SSO_ACCOUNTS.map((a) => ({ ...a, members: a.groups === 'admin' ? groups.admin : groups.viewer })).filter((a) => a.members.length > 0);
+}
+
+const tokenSecretName = (account: string) => `${account}.service-account-token`;
+
+/** `server.sso`: the client, the provider, and RBAC by the accounts of {@link SSO_ACCOUNTS}. */
+function serverSso(provider: OidcProvider, client: SsoClient, host: string, caTrust: { secretName: string; key: string } | undefined, accounts: readonly SsoAccount[]): Record<string, unknown> {
+  return {
+    sso: {
+      enabled: true,
+      // With the bundled Dex: read the discovery document in the cluster (argocd-server), and
+      // accept the issuer it names (https://argocd.<domain>/api/dex). Token exchange and keys
+      // still go to the endpoints the document lists, through the gateway: hence the site CA.
+      issuer: provider.inClusterIssuer ?? provider.issuer,
+      ...(provider.inClusterIssuer ? { issuerAlias: provider.issuer } : {}),
+      clientId: { name: ARGO_WORKFLOWS_SSO_SECRET, key: SSO_CLIENT_ID_KEY },
+      clientSecret: { name: ARGO_WORKFLOWS_SSO_SECRET, key: SSO_CLIENT_SECRET_KEY },
+      redirectUrl: `https://${host}${ARGO_WORKFLOWS_SSO_CALLBACK}`,
+      scopes: SSO_SCOPES.filter((s) => s !== 'openid'),
+      customGroupClaimName: GROUPS_CLAIM,
+      // The server reads only these Secrets: the client's and the accounts' tokens.
+      rbac: { enabled: true, secretWhitelist: [ARGO_WORKFLOWS_SSO_SECRET, ...accounts.map((a) => tokenSecretName(a.name))] },
+    },
+    ...(caTrust
+      ? {
+          // Go reads its trust roots from SSL_CERT_FILE: the site CA only. The server calls no
+          // other TLS endpoint but the API server, whose CA comes with its token (no artifact
+          // repository is configured; one behind a public certificate would need a bundle).
+          extraEnv: [{ name: 'SSL_CERT_FILE', value: `${SITE_CA_MOUNT}/${caTrust.key}` }],
+          volumes: [{ name: 'site-ca', secret: { secretName: caTrust.secretName, items: [{ key: caTrust.key, path: caTrust.key }] } }],
+          volumeMounts: [{ name: 'site-ca', mountPath: SITE_CA_MOUNT, readOnly: true }],
+        }
+      : {}),
+  };
+}
+
+/** The accounts with their rules, token Secrets and role bindings. */
+function ssoServiceAccounts(scope: Construct, accounts: readonly SsoAccount[]): void {
+  const ns = ARGO_WORKFLOWS_NAMESPACE;
+  const logsRole = 'sso-pod-logs';
+  new KubeRole(scope, 'sso-pod-logs', {
+    metadata: { name: logsRole, namespace: ns },
+    rules: [{ apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list', 'watch'] }],
+  });
+  for (const a of accounts) {
+    new KubeServiceAccount(scope, `${a.name}-sa`, {
+      metadata: {
+        name: a.name,
+        namespace: ns,
+        annotations: {
+          'workflows.argoproj.io/rbac-rule': a.members.map((g) => `'${g}' in ${GROUPS_CLAIM}`).join(' || '),
+          'workflows.argoproj.io/rbac-rule-precedence': String(a.precedence),
+        },
+      },
+    });
+    new KubeSecret(scope, `${a.name}-token`, {
+      metadata: { name: tokenSecretName(a.name), namespace: ns, annotations: { 'kubernetes.io/service-account.name': a.name } },
+      type: 'kubernetes.io/service-account-token',
+    });
+    for (const [id, role] of [
+      ['role', { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ARGO_WORKFLOWS_RELEASE}-${a.clusterRole}` }],
+      ['logs', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: logsRole }],
+    ] as const) {
+      new KubeRoleBinding(scope, `${a.name}-${id}`, {
+        metadata: { name: `${a.name}-${id === 'role' ? a.clusterRole : logsRole}`, namespace: ns },
+        roleRef: role,
+        subjects: [{ kind: 'ServiceAccount', name: a.name, namespace: ns }],
+      });
+    }
+  }
+}
+
+/** Release name: the chart's aggregate roles are `<release>-admin`, `-edit`, `-view`. */
+const ARGO_WORKFLOWS_RELEASE = 'argo-workflows';
 
 export const argoWorkflows = defineComponent({
   file: import.meta.url,

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
+import { ARGOCD_NAMESPACE, ARGOCD_SERVER_SERVICE, ARGOCD_SUBDOMAIN } from '../../platform/argocd/constants.js';
 import { ARGOCD_PROGRESSIVE_SYNCS_PARAM, healthCustomizationsCm } from '../../platform/argocd/health.js';
 import { BASICS_WAVE, layerWave } from '../../platform/argocd/root.js';
 import type { FreeFormPath } from '../../platform/conformance/values-keys.js';
@@ -9,6 +9,7 @@ import {
   resources,
   type ChartSource,
   type PlatformComponentProps,
+  type PlatformSite,
   type PodPart,
 } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
@@ -17,6 +18,19 @@ import { HELM_LABELS } from '../../platform/bootstrap/facts.js';
 import { Type } from '@sinclair/typebox';
 import { schedulingFor, TIERS } from '../../platform/model/tiers.js';
 import { calls, KUBE_APISERVER, service, type PodGroup } from '../../platform/model/network.js';
+import type { PlatformConfig } from '../../platform/config/schema.js';
+import { oidcClients, uiExposures } from '../../platform/model/ui.js';
+import {
+  ARGOCD_SSO_SECRET,
+  argocdSecretKey,
+  argocdSecretRef,
+  connectorSecretKey,
+  GROUPS_CLAIM,
+  oidcProvider,
+  SSO_SCOPES,
+  ssoClient,
+  ssoGroups,
+} from './sso-clients.js';
 
 /**
  * The chart ArgoCD comes from. bootstrap.sh installs exactly this chart with the generated
@@ -50,8 +64,7 @@ if (!(ARGOCD_WAVE > BASICS_WAVE && ARGOCD_WAVE < layerWave('00-core'))) {
 const ARGOCD_REPO_SERVER_PORT = 8081;
 const ARGOCD_REDIS_PORT = 6379;
 
-/** The ArgoCD UI/API service: plain HTTP (`server.insecure`), TLS ends at the gateway. */
-export const ARGOCD_SERVER_SERVICE = { name: 'argocd-server', port: 80 } as const;
+export { ARGOCD_SERVER_SERVICE };
 
 /**
  * argo-cd chart maps we fill with keys its values.yaml does not list: the chart copies each
@@ -128,9 +141,13 @@ export interface ArgoCdProps extends PlatformComponentProps {
  *   double the footprint for little gain; the lifeboat tier reschedules a lost pod, and Redis is
  *   only a cache ArgoCD rebuilds. Its password comes from the chart's `redis-secret-init` Job
  *   (a sync hook), never from git.
- * - No Dex: there is no identity provider at the edge; the local `admin` account signs in with
- *   the password ArgoCD generates into `argocd-initial-admin-secret` (no password in git,
- *   `argocd-secret` is rendered without data). Everyone else is `role:readonly`.
+ * - Sign-in: the local `admin` account always signs in with the password ArgoCD generates into
+ *   `argocd-initial-admin-secret` (no password in git, `argocd-secret` is rendered without
+ *   data): the break-glass login when the identity provider is down. With `sso`, users also
+ *   sign in through OIDC: the bundled Dex (a `dex-server` part: one pod, the component's tier, so
+ *   that signing in to ArgoCD keeps working on the lifeboat node) with the connectors of the
+ *   config, or an external provider (`oidc.config`). Groups map to roles (`configs.rbac`).
+ *   Without `sso` there is no Dex and everyone but the admin is `role:readonly`.
  * - `server.insecure`: the layer-03 gateway terminates TLS with the site certificate and routes
  *   plain HTTP to `argocd-server:80` (Gateway API backends would otherwise need a
  *   BackendTLSPolicy for ArgoCD's self-signed certificate). The CLI uses `--grpc-web`.
@@ -193,6 +210,21 @@ export class ArgoCd extends PlatformComponent {
         note: 'Helm pre-install/pre-upgrade hook (an ArgoCD PreSync hook): generates the Redis password secret.',
       },
     ];
+    const provider = oidcProvider(config);
+    const dex = provider?.kind === 'dex';
+    if (dex) {
+      parts.push({
+        name: 'dex-server',
+        kind: 'Deployment',
+        path: ['dex'],
+        resources: resources('10m', '48Mi', '256Mi'),
+        keys: { replicas: null },
+        extraContainers: [
+          { name: 'copyutil', init: true, resourcesKey: ['dex', 'initImage', 'resources'], resources: resources('10m', '32Mi', '128Mi') },
+        ],
+        note: 'The chart runs exactly one Dex pod (no replicas key); copyutil (init) copies the argocd binary that starts Dex.',
+      });
+    }
     if (notifications) {
       parts.push({
         name: 'notifications-controller',
@@ -208,6 +240,8 @@ export class ArgoCd extends PlatformComponent {
     // Without the application controller and the repo server ArgoCD syncs nothing.
     const release = props.definition.name;
     // The chart's selector labels: `<release>-<part>` and the release.
+    // Dex's Service (the chart's `<release>-dex-server`) and its ports (the chart's defaults).
+    const dexService = { name: `${release}-dex-server` };
     const pod = (part: string): PodGroup => ({ labels: { 'app.kubernetes.io/name': `${release}-${part}`, 'app.kubernetes.io/instance': release } });
     const repoServer = service({ name: `${release}-repo-server`, port: ARGOCD_REPO_SERVER_PORT });
     const redis = service({ name: `${release}-redis`, port: ARGOCD_REDIS_PORT });
@@ -251,9 +285,11 @@ export class ArgoCd extends PlatformComponent {
           redis: pod('redis'),
           'redis-secret-init': pod('redis-secret-init'),
           ...(notifications ? { 'notifications-controller': pod('notifications-controller') } : {}),
+          ...(dex ? { 'dex-server': pod('dex-server') } : {}),
         },
         services: {
           [ARGOCD_SERVER_SERVICE.name]: { pods: 'server', ports: [[ARGOCD_SERVER_SERVICE.port, 8080], [443, 8080]] },
+          ...(dex ? { [dexService.name]: { pods: 'dex-server', ports: [DEX_PORTS.http, DEX_PORTS.grpc, DEX_PORTS.metrics] } } : {}),
           [`${release}-repo-server`]: { pods: 'repo-server', ports: [ARGOCD_REPO_SERVER_PORT] },
           [`${release}-redis`]: { pods: 'redis', ports: [ARGOCD_REDIS_PORT] },
         },
@@ -264,6 +300,7 @@ export class ArgoCd extends PlatformComponent {
           { pods: 'repo-server', port: 8084 },
           { pods: 'applicationset-controller', port: 8080 },
           ...(notifications ? [{ pods: 'notifications-controller', port: 9001 }] : []),
+          ...(dex ? [{ pods: 'dex-server', port: DEX_PORTS.metrics }] : []),
         ],
         flows: [
           calls('application-controller', repoServer, 'renders manifests'),
@@ -278,13 +315,26 @@ export class ArgoCd extends PlatformComponent {
           calls('applicationset-controller', KUBE_APISERVER, 'generates Applications'),
           calls('redis-secret-init', KUBE_APISERVER, "creates Redis' password Secret (PreSync hook)"),
           ...(notifications ? [calls('notifications-controller', KUBE_APISERVER, 'watches Applications')] : []),
+          ...(dex
+            ? [
+                calls('server', service({ ...dexService, port: DEX_PORTS.http }), 'serves the bundled Dex at /api/dex (single sign-on)'),
+                calls('server', service({ ...dexService, port: DEX_PORTS.grpc }), "reads Dex's clients over gRPC"),
+                calls('dex-server', KUBE_APISERVER, 'reads its config from argocd-cm and the Secrets labelled for ArgoCD'),
+              ]
+            : []),
         ],
         openEgress:
           'the repo server fetches git and Helm repositories wherever Applications point (any host); ArgoCD is how the site is repaired, so no missing rule may cut it off',
       },
       // Never prune or cascade-delete ArgoCD: a bad commit must not delete its own repairer.
       sync: { prune: false, serverSideApply: true },
-      ui: [{ subdomain: 'argocd', service: ARGOCD_SERVER_SERVICE.name, port: ARGOCD_SERVER_SERVICE.port }],
+      // Its own login: the local admin, and single sign-on through OIDC when `sso` is configured.
+      ui: [{ subdomain: ARGOCD_SUBDOMAIN, service: ARGOCD_SERVER_SERVICE.name, port: ARGOCD_SERVER_SERVICE.port, login: 'oidc' }],
+      // With an external provider ArgoCD is one more client of it (the bundled Dex registers ArgoCD itself).
+      oidcClients:
+        provider?.kind === 'external'
+          ? [{ name: props.definition.name, redirectUris: [`https://${ARGOCD_SUBDOMAIN}.${config.site.domain}/auth/callback`, ARGOCD_CLI_CALLBACK] }]
+          : [],
       clusterScopedKinds: [
         { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
         { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
@@ -292,7 +342,7 @@ export class ArgoCd extends PlatformComponent {
       ],
       values: {
         global: {
-          domain: `argocd.${config.site.domain}`,
+          domain: `${ARGOCD_SUBDOMAIN}.${config.site.domain}`,
           // Fallback for any pod a future value turns on without a declared part (e.g. Dex).
           priorityClassName: TIERS.critical.priorityClassName,
           tolerations: structuredClone(critical.tolerations),
@@ -305,15 +355,16 @@ export class ArgoCd extends PlatformComponent {
             'application.resourceTrackingMethod': 'annotation',
             'resource.exclusions': stringify(ARGOCD_RESOURCE_EXCLUSIONS),
             ...healthCustomizationsCm(),
+            ...ssoSettings(config),
           },
           // Keeps ApplicationSet status.resources current: the layer gate reads it (health.ts).
           params: { 'server.insecure': true, [ARGOCD_PROGRESSIVE_SYNCS_PARAM]: true },
-          rbac: { 'policy.default': 'role:readonly' },
+          rbac: rbacSettings(config),
           // The chart creates argocd-secret without data (no password in git); the server
           // adds its signing key and the initial admin password secret at runtime.
           secret: { createSecret: true },
         },
-        dex: { enabled: false },
+        dex: dex ? { enabled: true, ...metrics() } : { enabled: false },
         notifications: {
           enabled: notifications,
           ...(notifications ? { metrics: { enabled: true, serviceMonitor: { enabled: true } } } : {}),
@@ -326,6 +377,75 @@ export class ArgoCd extends PlatformComponent {
       },
     });
   }
+
+  /**
+   * Phase 2, with the bundled Dex: its config, with the connectors of the config (their secrets
+   * read from {@link ARGOCD_SSO_SECRET}) and one static client per OIDC client of the site
+   * (Grafana, Argo Workflows, Vault, the UI proxy), each with its redirect URIs and its secret
+   * from the same Secret. ArgoCD registers itself.
+   */
+  protected override aggregate(site: PlatformSite): void {
+    const sso = site.config.sso;
+    if (!sso?.dex) return;
+    const clients = oidcClients(site.components, uiExposures(site, this.context.configFile));
+    const dexConfig = {
+      connectors: sso.dex.connectors.map((c) => ({
+        type: c.type,
+        id: c.id,
+        name: c.name,
+        config: {
+          ...c.config,
+          ...Object.fromEntries(c.secrets.map((field) => [field, argocdSecretRef(connectorSecretKey(c.id, field))])),
+        },
+      })),
+      staticClients: clients.map((c) => ({
+        id: ssoClient(site.config, c.name).id,
+        name: c.name,
+        secret: argocdSecretRef(argocdSecretKey(site.config, c.name)),
+        redirectURIs: [...c.redirectUris],
+      })),
+    };
+    this.setValue(['configs', 'cm', 'dex.config'], stringify(dexConfig));
+  }
+}
+
+/** Ports of the bundled Dex (the chart's `dex.servicePort*` defaults, the same on the pod). */
+const DEX_PORTS = { http: 5556, grpc: 5557, metrics: 5558 } as const;
+
+/** The ArgoCD CLI's callback when it logs in through an external provider (`argocd login --sso`). */
+const ARGOCD_CLI_CALLBACK = 'http://localhost:8085/auth/callback';
+
+/**
+ * `argocd-cm` settings of single sign-on: the bundled Dex's `dex.config` (filled in phase 2,
+ * declared here to keep its place), or `oidc.config` for an external provider, its client
+ * secret read from {@link ARGOCD_SSO_SECRET}.
+ */
+function ssoSettings(config: PlatformConfig): Record<string, string> {
+  const provider = oidcProvider(config);
+  if (!provider) return {};
+  if (provider.kind === 'dex') return { 'dex.config': '' };
+  return {
+    'oidc.config': stringify({
+      name: 'Single sign-on',
+      issuer: provider.issuer,
+      clientID: ssoClient(config, 'argocd').id,
+      clientSecret: argocdSecretRef(argocdSecretKey(config, 'argocd')),
+      requestedScopes: [...SSO_SCOPES],
+    }),
+  };
+}
+
+/**
+ * `argocd-rbac-cm`: without single sign-on only the local admin signs in, and everyone else
+ * (nobody) is read-only. With it, the admin groups get `role:admin`, the viewer groups
+ * `role:readonly`, and any other signed-in user nothing (`policy.default` empty): a user the
+ * provider knows is not yet a user of the platform.
+ */
+function rbacSettings(config: PlatformConfig): Record<string, string> {
+  if (!config.sso) return { 'policy.default': 'role:readonly' };
+  const { admin, viewer } = ssoGroups(config);
+  const lines = [...admin.map((g) => `g, ${g}, role:admin`), ...viewer.map((g) => `g, ${g}, role:readonly`)];
+  return { 'policy.default': '', 'policy.csv': `${lines.join('\n')}\n`, scopes: `[${GROUPS_CLAIM}]` };
 }
 
 export const argocd = defineComponent({

@@ -173,6 +173,10 @@ export class ExternalSecrets extends PlatformComponent {
         ],
       },
       sync: { serverSideApply: true },
+      // Delivered by the root before its layer's ApplicationSet: components of this layer read
+      // Vault through ExternalSecrets too (Argo Workflows' and the SSO proxies' client secrets),
+      // so the CRDs and the store must exist before that ApplicationSet syncs them.
+      delivery: { kind: 'root' },
       providesApis: [
         ...['ClusterExternalSecret', 'ClusterSecretStore', 'ExternalSecret', 'SecretStore'].map((k) => `external-secrets.io/v1/${k}`),
         ...['ClusterPushSecret', 'PushSecret'].map((k) => `external-secrets.io/v1alpha1/${k}`),

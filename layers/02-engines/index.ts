@@ -5,3 +5,4 @@ export { externalSecrets } from './external-secrets.js';
 export { kyverno } from './kyverno.js';
 export { platformPoliciesComponent } from './platform-policies.js';
 export { policyReporter } from './policy-reporter.js';
+export { sso } from './sso.js';

@@ -56,8 +56,12 @@ export interface PolicyReporterProps extends PlatformComponentProps {
  * apps project that allowed ClusterRoleBindings would let anything synced through it grant
  * itself cluster-wide rights. Its UI is still routed by the layer-03 gateway.
  *
- * The UI has no authentication of its own (OIDC/OAuth are optional): behind the gateway it
- * shows every policy result of the site to whoever reaches `policy-reporter.<domain>`.
+ * The UI runs without a login: the gateway routes it only behind the SSO proxy (or when the
+ * config lists it in `publicUis`). Its own OpenID Connect (UI 2.x, `ui.openIDConnect`) is not
+ * used: it reads the provider's discovery document when it starts and fails when it cannot,
+ * and with the bundled Dex the issuer is served through the gateway, which syncs in layer 03,
+ * after this layer: the UI would crash-loop and hold its layer (and so the gateway) back for
+ * ever. Its group rules restrict clusters and boards, not the login itself.
  *
  * Requests are estimates for an idle edge site with a few hundred report results, not
  * measurements: the chart documents 5m/75Mi for the core; the UI and plugin are small Go
@@ -125,7 +129,8 @@ export class PolicyReporter extends PlatformComponent {
             : ([] as FlowSpec[])),
         ],
       },
-      ui: [{ subdomain: 'policy-reporter', service: POLICY_REPORTER_UI_SERVICE.name, port: POLICY_REPORTER_UI_SERVICE.port }],
+      // No login configured (its OpenID Connect is not used: see the class comment).
+      ui: [{ subdomain: 'policy-reporter', service: POLICY_REPORTER_UI_SERVICE.name, port: POLICY_REPORTER_UI_SERVICE.port, login: 'none' }],
       values: {
         ui: { enabled: true },
         plugin: { kyverno: { enabled: kyverno } },

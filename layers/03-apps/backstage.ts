@@ -121,7 +121,8 @@ export class Backstage extends PlatformComponent {
       upstreamValues: 'backstage',
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.backstage, undeclared: APPS_DECLARED_KEYS.backstage },
       parts,
-      ui: [{ subdomain: 'backstage', service: BACKSTAGE_SERVICE.name, port: BACKSTAGE_SERVICE.port }],
+      // The demo image offers guest sign-in only: no login the platform can vouch for.
+      ui: [{ subdomain: 'backstage', service: BACKSTAGE_SERVICE.name, port: BACKSTAGE_SERVICE.port, login: 'none' }],
       network: {
         pods: {
           backstage: { labels: { 'app.kubernetes.io/name': 'backstage', 'app.kubernetes.io/instance': props.definition.name, 'app.kubernetes.io/component': 'backstage' } },

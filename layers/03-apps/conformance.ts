@@ -35,6 +35,7 @@ export const APPS_DECLARED_KEYS = {
 export const APPS_FREE_FORM_PATHS = {
   grafana: [
     { path: ['datasources'], why: 'each entry is written verbatim as a provisioning file (datasources.yaml)' },
+    { path: ['envValueFrom'], why: 'each key is an environment variable name, its value an EnvVarSource, copied into the container verbatim' },
     { path: ['grafana.ini'], why: 'rendered key by key into grafana.ini' },
   ],
   backstage: [{ path: ['backstage', 'appConfig'], why: 'rendered verbatim into the app-config ConfigMap' }],

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { PlatformComponent, type PlatformComponentProps, type PlatformSite } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
-import { compareText } from '../../platform/model/order.js';
+import { uiExposures, type UiAccess, type UiExposure } from '../../platform/model/ui.js';
 import { CA_ISSUER } from '../01-services/cert-manager.js';
 import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 
@@ -32,38 +32,38 @@ export interface UiRoute {
   readonly component: string;
   readonly subdomain: string;
   readonly hostname: string;
-  /** Namespace of the backend Service, where the HTTPRoute lives. */
+  /** Namespace of the backend Service (the UI's own, or its proxy's), where the HTTPRoute lives. */
   readonly namespace: string;
   readonly service: string;
   readonly port: number;
   /** Name of the HTTPRoute. */
   readonly routeName: string;
+  /** How users sign in on this route. */
+  readonly access: UiAccess;
 }
 
 /**
- * Every `ui` endpoint of the given components, sorted by hostname. Two endpoints may not claim
- * the same subdomain (the later one would silently lose the hostname).
+ * The routes of the given UI exposures (see `uiExposures`): one per routed UI, to its backend
+ * (the UI itself, or the SSO proxy in front of it), sorted by hostname. UIs without a login
+ * that are neither behind the proxy nor listed in `publicUis` get none.
  */
-export function uiRoutes(components: readonly PlatformComponent[], domain: string): UiRoute[] {
-  const bySubdomain = new Map<string, UiRoute>();
-  for (const c of components) {
-    for (const u of c.ui) {
-      const existing = bySubdomain.get(u.subdomain);
-      if (existing) {
-        throw new Error(`'${u.subdomain}.${domain}' is claimed by both ${existing.component} and ${c.componentName}: give one of them another subdomain`);
-      }
-      bySubdomain.set(u.subdomain, {
-        component: c.componentName,
-        subdomain: u.subdomain,
-        hostname: `${u.subdomain}.${domain}`,
-        namespace: c.targetNamespace,
-        service: u.service,
-        port: u.port,
-        routeName: `ui-${u.subdomain}`,
-      });
-    }
-  }
-  return [...bySubdomain.values()].sort((a, b) => compareText(a.hostname, b.hostname));
+export function uiRoutes(exposures: readonly UiExposure[]): UiRoute[] {
+  return exposures.flatMap((e): UiRoute[] =>
+    e.backend && e.access
+      ? [
+          {
+            component: e.component,
+            subdomain: e.name,
+            hostname: e.hostname,
+            namespace: e.backend.namespace,
+            service: e.backend.service,
+            port: e.backend.port,
+            routeName: `ui-${e.name}`,
+            access: e.access,
+          },
+        ]
+      : [],
+  );
 }
 
 export interface PlatformGatewayProps extends PlatformComponentProps {
@@ -82,9 +82,11 @@ export interface PlatformGatewayProps extends PlatformComponentProps {
  *   namespace cannot attach a route and claim `argocd.<domain>`);
  * - an HTTP listener on 80 whose only route (in the gateway namespace, the only namespace that
  *   listener accepts) redirects to HTTPS with a 301;
- * - one HTTPRoute per `ui` endpoint of every enabled component, at `<subdomain>.<domain>`.
- *   Routes derive from every enabled component in phase 2, so a disabled component has no
- *   route. Each route lives in its backend's namespace: a route may attach to a Gateway in
+ * - one HTTPRoute per routed UI of every enabled component, at `<subdomain>.<domain>`, to the
+ *   UI itself or, for a UI without a login of its own, to the SSO proxy in front of it; a UI
+ *   without a login is not routed at all unless the config says so (`uiExposures`,
+ *   `platform/model/ui.ts`). Routes derive from every enabled component in phase 2, so a
+ *   disabled component has no route. Each route lives in its backend's namespace: a route may attach to a Gateway in
  *   another namespace (the listener's `allowedRoutes` decides), but a backendRef to another
  *   namespace would need a ReferenceGrant there — one more object per backend, in the same
  *   foreign namespace anyway. The routes stay in this (layer-03) Application rather than in
@@ -123,10 +125,12 @@ export class PlatformGateway extends PlatformComponent {
     this.address = props.address;
   }
 
-  /** Phase 2: the certificate, the Gateway and one route per `ui` endpoint of every enabled component. */
+  /** Phase 2: the certificate, the Gateway and one route per routed UI of every enabled component. */
   protected override aggregate(site: PlatformSite): void {
     const domain = site.config.site.domain;
-    this.routes = uiRoutes(site.components, domain);
+    const exposures = uiExposures(site, this.context.configFile);
+    this.publishUiExposures(exposures);
+    this.routes = uiRoutes(exposures);
     const wildcard = `*.${domain}`;
 
     new ApiObject(this, 'wildcard-certificate', {
@@ -215,7 +219,7 @@ export const gateway = defineComponent({
   name: 'gateway',
   layer: '03-apps',
   tier: 'critical',
-  description: 'The site Gateway: wildcard TLS on *.<domain>, HTTP→HTTPS redirect, one route per enabled UI.',
+  description: 'The site Gateway: wildcard TLS on *.<domain>, HTTP→HTTPS redirect, one route per UI with a login (or behind the SSO proxy, or listed in publicUis).',
   defaultEnabled: true,
   settings: {
     address: Type.Optional(

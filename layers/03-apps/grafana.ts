@@ -15,6 +15,8 @@ import { KubeRole, KubeRoleBinding } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { vaultCredentialsRequire, vaultExternalSecret, vaultReaderRoles, type VaultSecretProps } from './app-credentials.js';
 import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
+import type { PlatformConfig } from '../../platform/config/schema.js';
+import { GROUPS_CLAIM, oidcProvider, providerFlow, SSO_SCOPES, ssoClient, ssoGroups } from '../02-engines/sso-clients.js';
 import { groupKinds } from '../../platform/model/kinds.js';
 import { calls, KUBE_APISERVER, service } from '../../platform/model/network.js';
 
@@ -42,6 +44,42 @@ const DASHBOARD_NAMESPACES: readonly string[] = [GRAFANA_NAMESPACE, MONITORING_N
 
 /** Secret holding the admin credentials, created by External Secrets from Vault. */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+
+/** Secret holding Grafana's OIDC client secret (with `sso`), created by External Secrets from Vault. */
+export const GRAFANA_SSO_SECRET = 'grafana-sso';
+
+const GRAFANA_SUBDOMAIN = 'grafana';
+/** Where the provider sends the browser back to (Grafana's generic OAuth login). */
+const GRAFANA_OAUTH_CALLBACK = '/login/generic_oauth';
+/** Grafana reads every setting from `GF_<SECTION>_<KEY>` too: the client secret comes this way. */
+const CLIENT_SECRET_ENV = 'GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET';
+
+/**
+ * `[auth.generic_oauth]` for the site's provider. Grafana does not read discovery documents, so
+ * it gets the endpoints: with the bundled Dex the browser goes to the issuer and Grafana calls
+ * the token and userinfo endpoints in the cluster (no gateway, no site CA). Roles come from the
+ * groups claim; `role_attribute_strict` refuses a user in neither group list.
+ */
+function genericOauth(config: PlatformConfig, clientId: string): Record<string, unknown> {
+  const provider = oidcProvider(config)!;
+  const { admin, viewer } = ssoGroups(config);
+  const member = (groups: readonly string[]) => `(${groups.map((g) => `contains(${GROUPS_CLAIM}[*], '${g}')`).join(' || ')})`;
+  const role = [`${member(admin)} && 'Admin'`, ...(viewer.length ? [`${member(viewer)} && 'Viewer'`] : [])].join(' || ');
+  return {
+    enabled: true,
+    name: 'Single sign-on',
+    client_id: clientId,
+    scopes: SSO_SCOPES.join(' '),
+    auth_url: provider.authorizationUrl,
+    token_url: provider.tokenUrl,
+    api_url: provider.userinfoUrl,
+    use_pkce: true,
+    allow_sign_up: true,
+    groups_attribute_path: GROUPS_CLAIM,
+    role_attribute_path: role,
+    role_attribute_strict: true,
+  };
+}
 
 export interface GrafanaProps extends PlatformComponentProps {
   /** kube-prometheus-stack runs (its dashboards and datasource exist). */
@@ -73,6 +111,11 @@ export interface GrafanaProps extends PlatformComponentProps {
  * nothing under ArgoCD's `helm template`), i.e. a new password on every render. The admin
  * Secret comes from Vault through an ExternalSecret instead (see `adminVaultKey`).
  *
+ * Single sign-on (with `sso`): generic OAuth against the site's provider (see `genericOauth`),
+ * its client secret from Vault through a second ExternalSecret into an environment variable
+ * (the chart's `assertNoLeakedSecrets` refuses secrets in grafana.ini). The admin login stays:
+ * the break-glass account when the provider is down.
+ *
  * Storage: no PVC (the chart default). Datasources and dashboards are provisioned, so only
  * users, preferences and dashboards saved from the UI are lost on a restart; a PVC would
  * also bring the chart's root `init-chown-data` container, which the restricted Pod Security
@@ -85,11 +128,15 @@ export interface GrafanaProps extends PlatformComponentProps {
 export class Grafana extends PlatformComponent {
   constructor(scope: Construct, props: GrafanaProps) {
     const domain = props.context.config.site.domain;
-    const host = `grafana.${domain}`;
+    const host = `${GRAFANA_SUBDOMAIN}.${domain}`;
+    const sso = props.context.config.sso ? { client: ssoClient(props.context.config, props.definition.name) } : undefined;
     const sidecar = props.dashboardsSidecar ?? true;
     // kube-prometheus-stack's dashboards exist only when it runs.
     const dashboardNamespaces = props.prometheusStack ? DASHBOARD_NAMESPACES : [GRAFANA_NAMESPACE];
     const credential = appCredential(props.definition.name, { 'admin-user': { value: 'admin' }, 'admin-password': GENERATED_PASSWORD });
+    const ssoSecret: VaultSecretProps | undefined = sso
+      ? { name: GRAFANA_SSO_SECRET, namespace: GRAFANA_NAMESPACE, vaultKey: sso.client.vaultKey, keys: { [sso.client.property]: sso.client.property } }
+      : undefined;
     const adminSecret: VaultSecretProps = {
       name: GRAFANA_ADMIN_SECRET,
       namespace: GRAFANA_NAMESPACE,
@@ -116,7 +163,9 @@ export class Grafana extends PlatformComponent {
       upstreamValues: 'grafana',
       valuesAllowances: { freeForm: APPS_FREE_FORM_PATHS.grafana, undeclared: APPS_DECLARED_KEYS.grafana },
       parts,
-      ui: [{ subdomain: 'grafana', service: GRAFANA_SERVICE.name, port: GRAFANA_SERVICE.port }],
+      // Its own login: the admin from Vault, and single sign-on through OIDC when `sso` is configured.
+      ui: [{ subdomain: GRAFANA_SUBDOMAIN, service: GRAFANA_SERVICE.name, port: GRAFANA_SERVICE.port, login: 'oidc' }],
+      oidcClients: sso ? [{ name: props.definition.name, redirectUris: [`https://${host}${GRAFANA_OAUTH_CALLBACK}`] }] : [],
       network: {
         pods: { grafana: { labels: { 'app.kubernetes.io/name': GRAFANA_SERVICE.name, 'app.kubernetes.io/instance': props.definition.name } } },
         services: { [GRAFANA_SERVICE.name]: { pods: 'grafana', ports: [[GRAFANA_SERVICE.port, GRAFANA_PORT]] } },
@@ -125,13 +174,14 @@ export class Grafana extends PlatformComponent {
           calls('grafana', service(PROMETHEUS_SERVICE), 'queries metrics (datasource)'),
           calls('grafana', service(LOKI_SERVICE), 'queries logs (datasource)'),
           ...(sidecar ? [calls('grafana', KUBE_APISERVER, 'loads dashboard ConfigMaps (sidecar)')] : []),
+          ...(sso ? [providerFlow('grafana', oidcProvider(props.context.config)!, 'signs users in: redeems login codes and reads their groups')] : []),
         ],
       },
       // Other charts put their dashboards here; the sidecar loads them.
       dashboardsNamespace: GRAFANA_NAMESPACE,
-      generatedCredentials: [credential],
-      // What Vault lets its ExternalSecret read: exactly that entry.
-      vaultRoles: vaultReaderRoles([adminSecret]),
+      generatedCredentials: [credential, ...(sso?.client.generated ? [sso.client.generated] : [])],
+      // What Vault lets its ExternalSecrets read: exactly those entries.
+      vaultRoles: vaultReaderRoles([adminSecret, ...(ssoSecret ? [ssoSecret] : [])]),
       values: {
         // Role + RoleBinding in Grafana's namespace only: no ClusterRole, no ClusterRoleBinding.
         rbac: { namespaced: true },
@@ -162,7 +212,10 @@ export class Grafana extends PlatformComponent {
           server: { domain: host, root_url: `https://${host}` },
           // Edge sites are often offline: do not phone home.
           analytics: { check_for_updates: false, reporting_enabled: false },
+          ...(sso ? { 'auth.generic_oauth': genericOauth(props.context.config, sso.client.id) } : {}),
         },
+        // The client secret reaches Grafana as an environment variable, never through grafana.ini.
+        ...(sso ? { envValueFrom: { [CLIENT_SECRET_ENV]: { secretKeyRef: { name: GRAFANA_SSO_SECRET, key: sso.client.property } } } } : {}),
       },
     });
     if (sidecar) {
@@ -180,6 +233,7 @@ export class Grafana extends PlatformComponent {
         });
       }
     }
+    if (ssoSecret) vaultExternalSecret(this, 'sso-secret', ssoSecret);
     vaultExternalSecret(this, 'admin-secret', adminSecret);
   }
 }

@@ -3,3 +3,4 @@ export { backstage } from './backstage.js';
 export { gateway } from './gateway.js';
 export { grafana } from './grafana.js';
 export { sonarqube } from './sonarqube.js';
+export { vaultOidc } from './vault-oidc.js';

@@ -101,7 +101,8 @@ export class SonarQube extends PlatformComponent {
       upstreamValues: 'sonarqube',
       valuesAllowances: { undeclared: APPS_DECLARED_KEYS.sonarqube },
       parts,
-      ui: [{ subdomain: 'sonarqube', service: SONARQUBE_SERVICE.name, port: SONARQUBE_SERVICE.port }],
+      // Its own login (local accounts; the first login as admin/admin must change the password).
+      ui: [{ subdomain: 'sonarqube', service: SONARQUBE_SERVICE.name, port: SONARQUBE_SERVICE.port, login: 'local' }],
       // It calls nothing: egress is DNS only (no update centre, no marketplace at the edge).
       network: {
         pods: { sonarqube: { labels: { app: 'sonarqube', release: props.definition.name } } },

@@ -4,6 +4,12 @@ import { ANNOTATIONS } from '../model/labels.js';
 /** Namespace ArgoCD runs in, and where every Application, ApplicationSet and AppProject lives. */
 export const ARGOCD_NAMESPACE = 'argocd';
 
+/** Subdomain of ArgoCD's UI and API (`https://argocd.<domain>`), where its bundled Dex is served too (`/api/dex`). */
+export const ARGOCD_SUBDOMAIN = 'argocd';
+
+/** The ArgoCD UI/API Service: plain HTTP (`server.insecure`), TLS ends at the gateway. */
+export const ARGOCD_SERVER_SERVICE = { name: 'argocd-server', namespace: ARGOCD_NAMESPACE, port: 80 } as const;
+
 /** The in-cluster destination. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 

@@ -4,11 +4,12 @@
  * names, a control-plane node…), then resolve every default in one place.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig } from './schema.js';
+import { buildConfigSchema, FORMATS, GitSchema, type ComponentConfigEntry, type ComponentSettings, type FormatName, type PlatformConfig, type SsoConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { maskUrlCredentials, repoUrlCredentialProblem, stripUrlCredentials, type GitDefaults } from './git.js';
 import { parseConfigDocument, readConfigFile } from './read.js';
 import { configSemantics, type SourceDocument } from './semantics.js';
+import { ssoProblems } from './sso.js';
 
 /** What the loader needs to know about each component. */
 export interface ComponentCatalogEntry extends ComponentConfigEntry {
@@ -26,11 +27,24 @@ export interface ComponentCatalogEntry extends ComponentConfigEntry {
    * them is off is a config error naming both toggles. Default: none.
    */
   readonly requires?: readonly { readonly component: string; readonly why: string }[];
+  /**
+   * The top-level config section the component exists for (`sso`): enabled by default exactly
+   * when the section is present, and enabling it without the section is a config error. With
+   * `requiredWithSection`, disabling it while the section is present is an error too (the
+   * section does not work without it). Takes precedence over `defaultEnabled`; with
+   * `defaultFollows`, both must hold. Default: none.
+   */
+  readonly configSection?: ConfigSection;
+  /** See {@link configSection}. Default: false. */
+  readonly requiredWithSection?: boolean;
   /** Problems of the component's own settings the schema cannot express (paths relative to `components.<name>`). Default: none. */
   readonly check?: (settings: Readonly<Record<string, unknown>>) => readonly ConfigProblem[];
 }
 
 export type { GitDefaults };
+
+/** Top-level config sections a component can exist for (see {@link ComponentCatalogEntry.configSection}). */
+export type ConfigSection = 'sso';
 
 export interface ParseOptions {
   readonly file: string;
@@ -122,6 +136,8 @@ interface UncheckedConfig {
   podSecurity?: PlatformConfig['podSecurity'];
   capacity: PlatformConfig['capacity'];
   rendered: boolean;
+  sso?: SsoConfig;
+  publicUis: string[];
 }
 
 function semanticProblems(cfg: UncheckedConfig, catalog: readonly ComponentCatalogEntry[]): ConfigProblem[] {
@@ -142,7 +158,22 @@ function semanticProblems(cfg: UncheckedConfig, catalog: readonly ComponentCatal
       message: `no node has role 'control-plane'; mark exactly the node that runs the Kubernetes API with role: control-plane`,
     });
   }
+  problems.push(...ssoProblems(cfg.sso));
   for (const entry of catalog) {
+    const given = cfg.components[entry.name]?.enabled;
+    const section = entry.configSection;
+    if (section && given === true && cfg[section] === undefined) {
+      problems.push({
+        path: `components.${entry.name}.enabled`,
+        message: `true needs the top-level \`${section}\` section (${entry.name} exists for it); add \`${section}\` or remove the key`,
+      });
+    }
+    if (section && entry.requiredWithSection && given === false && cfg[section] !== undefined) {
+      problems.push({
+        path: `components.${entry.name}.enabled`,
+        message: `false is not allowed while \`${section}\` is configured (${entry.description}); remove the key, or remove the \`${section}\` section to turn ${section} off`,
+      });
+    }
     if (entry.required && cfg.components[entry.name]?.enabled === false) {
       problems.push({
         path: `components.${entry.name}.enabled`,
@@ -197,6 +228,7 @@ async function resolveDefaults(cfg: UncheckedConfig, opts: ValidateOptions): Pro
     const given = cfg.components[entry.name]?.enabled;
     if (given !== undefined) return given;
     const leader = entry.defaultFollows ? opts.catalog.find((e) => e.name === entry.defaultFollows) : undefined;
+    if (entry.configSection) return cfg[entry.configSection] !== undefined && (leader ? enabled(leader) : true);
     return leader ? enabled(leader) : entry.defaultEnabled;
   };
   for (const entry of opts.catalog) {
@@ -223,6 +255,8 @@ async function resolveDefaults(cfg: UncheckedConfig, opts: ValidateOptions): Pro
     podSecurity: cfg.podSecurity ?? { defaultLevel: 'restricted' },
     capacity: cfg.capacity,
     rendered: cfg.rendered,
+    ...(cfg.sso ? { sso: cfg.sso } : {}),
+    publicUis: cfg.publicUis,
   };
 }
 

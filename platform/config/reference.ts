@@ -43,6 +43,15 @@ function rows(schema: Record<string, unknown>, prefix: string, out: Row[], skip:
   }
 }
 
+/** The "enabled by default" cell of a component. */
+function enabledByDefault(c: ComponentCatalogEntry): string {
+  if (c.required) return 'required';
+  const follows = c.defaultFollows ? `${c.defaultFollows} is` : undefined;
+  if (c.configSection) return `when \`${c.configSection}\` is set${follows ? ` and ${follows}` : ''}${c.requiredWithSection ? ' (then required)' : ''}`;
+  if (follows) return `when ${follows}`;
+  return c.defaultEnabled ? 'yes' : 'no';
+}
+
 /** The Markdown block (between the markers) describing every config key and component. */
 export function configReference(catalog: readonly (ComponentCatalogEntry & { layer: string })[]): string {
   const schema = buildConfigSchema(catalog) as unknown as Record<string, unknown>;
@@ -68,7 +77,7 @@ export function configReference(catalog: readonly (ComponentCatalogEntry & { lay
         .map(([k, s]) => `\`${k}\`: ${String((s as { description?: string }).description ?? '')}`)
         .join('<br>');
       const needs = (c.requires ?? []).map((r) => `\`${r.component}\``).join(', ');
-      return `| \`${c.name}\` | ${c.layer} | ${c.required ? 'required' : c.defaultFollows ? `when ${c.defaultFollows} is` : c.defaultEnabled ? 'yes' : 'no'} | ${needs} | ${settings.replace(/\|/g, '\\|')} | ${c.description} |`;
+      return `| \`${c.name}\` | ${c.layer} | ${enabledByDefault(c)} | ${needs} | ${settings.replace(/\|/g, '\\|')} | ${c.description} |`;
     }),
     '',
     REFERENCE_END,

@@ -71,6 +71,10 @@ export const FORMATS = {
     pattern: /^v?1\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?$/,
     help: `a Kubernetes version such as "1.33" or "1.33.2", written as a string; supported: ${SUPPORTED_KUBERNETES}`,
   },
+  'https-url': {
+    pattern: /^https:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(\/[A-Za-z0-9._~%!$&'()*+,;=:@\/-]*)?$/,
+    help: 'an https URL without query or fragment, e.g. "https://login.example.com/realms/edge"',
+  },
   'dns-subdomain': {
     pattern: /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
     help: 'a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters, e.g. "local-path"',
@@ -181,6 +185,147 @@ export const NodeSchema = Type.Object(
   { additionalProperties: false },
 );
 
+
+/**
+ * Dex connector types (Dex v2.45, the version the argo-cd chart pins): `ConnectorsConfig` in
+ * dexidp/dex server/server.go, without the mock connectors, the `samlExperimental` alias and
+ * `authproxy` (it trusts a header an authenticating proxy in front of Dex sets; the platform
+ * runs none there).
+ */
+export const DEX_CONNECTOR_TYPES = [
+  'atlassian-crowd',
+  'bitbucket-cloud',
+  'gitea',
+  'github',
+  'gitlab',
+  'google',
+  'keystone',
+  'ldap',
+  'linkedin',
+  'microsoft',
+  'oauth',
+  'oidc',
+  'openshift',
+  'saml',
+] as const;
+
+/**
+ * A group name as the identity provider sends it in the `groups` claim. It is written into
+ * ArgoCD's RBAC CSV, Grafana's JMESPath role rule, Argo Workflows' RBAC expressions, oauth2-proxy
+ * flags and Vault's bound claims, so quotes, backslashes, commas and leading or trailing spaces
+ * (each special in one of those) are refused.
+ */
+export const SSO_GROUP_PATTERN = "^[^\\s'\",\\\\]([^'\",\\\\]{0,254}[^\\s'\",\\\\])?$";
+const ssoGroup = Type.String({
+  pattern: SSO_GROUP_PATTERN,
+  description: "A group name as the identity provider sends it in the `groups` claim (no quotes, backslashes or commas).",
+});
+
+/**
+ * Where SSO secrets live in Vault: the KV mount and the folder under it (Vault's own component
+ * states the same mount and apps folder; `test/layers/sso.test.ts` holds the two together).
+ * The operator writes the secrets that come from outside the site here once; Vault's seeder
+ * generates the Dex client secrets here.
+ */
+export const SSO_VAULT = {
+  mount: 'secret',
+  folder: 'edge-idp/sso',
+  /** The external provider's client secret (property `client-secret`). */
+  externalClient: 'edge-idp/sso/oidc',
+  /** Property holding a client secret. */
+  clientSecretProperty: 'client-secret',
+} as const;
+
+/** Vault entry (under {@link SSO_VAULT}.mount) of one Dex connector's secrets, one property per key. */
+export function connectorSecretsVaultKey(connectorId: string): string {
+  return `${SSO_VAULT.folder}/connector-${connectorId}`;
+}
+
+/** A key of a Dex connector's `config` whose value is a secret (read from Vault, never from the config). */
+export const DEX_SECRET_FIELD_PATTERN = '^[A-Za-z][A-Za-z0-9]{0,62}$';
+
+export const DexConnectorSchema = Type.Object(
+  {
+    type: StringEnum(DEX_CONNECTOR_TYPES, { description: 'Dex connector type (dexidp.io/docs/connectors).' }),
+    id: Type.String({
+      pattern: '^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$',
+      description: 'Connector id: lower-case letters, digits and "-", at most 32 characters; unique among the connectors. Names its Vault entry.',
+    }),
+    name: Type.String({ minLength: 1, maxLength: 63, description: 'Name shown on the login page.' }),
+    config: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description:
+        "The connector's settings as Dex reads them (e.g. github: clientID, orgs). No secret may be written here: list secret keys under `secrets`. The redirect URI is set for you (https://argocd.<domain>/api/dex/callback).",
+    }),
+    secrets: Type.Array(Type.String({ pattern: DEX_SECRET_FIELD_PATTERN }), {
+      uniqueItems: true,
+      default: [],
+      description:
+        `Keys of \`config\` whose values are secrets (e.g. clientSecret, bindPW). Dex reads each from Vault, where the operator writes it once: \`vault kv put -mount=${SSO_VAULT.mount} ${connectorSecretsVaultKey('<id>')} <key>=…\`.`,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const SsoSchema = Type.Object(
+  {
+    dex: Type.Optional(
+      Type.Object(
+        {
+          connectors: Type.Array(DexConnectorSchema, {
+            minItems: 1,
+            description: 'Upstream identity providers Dex signs users in with (GitHub, LDAP, an OIDC provider…).',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Use the Dex bundled with ArgoCD as the OIDC issuer (https://argocd.<domain>/api/dex). Each app gets its own Dex client, with a secret generated in the cluster. Set exactly one of `dex` and `oidc`.",
+        },
+      ),
+    ),
+    oidc: Type.Optional(
+      Type.Object(
+        {
+          issuer: fmt('https-url', 'Issuer URL, exactly as in the tokens\' `iss` claim (its discovery document is `<issuer>/.well-known/openid-configuration`).'),
+          clientId: Type.String({
+            pattern: '^[A-Za-z0-9][-A-Za-z0-9_.:@]{0,254}$',
+            description:
+              `The one client registered for the site at the provider. Its secret is read from Vault, where the operator writes it once: \`vault kv put -mount=${SSO_VAULT.mount} ${SSO_VAULT.externalClient} ${SSO_VAULT.clientSecretProperty}=…\`. Register every redirect URI \`npm run synth\` prints.`,
+          }),
+          authorizationUrl: fmt('https-url', "The provider's authorization endpoint (`authorization_endpoint` of its discovery document): Grafana does not read the discovery document."),
+          tokenUrl: fmt('https-url', "The provider's token endpoint (`token_endpoint`), for Grafana."),
+          userinfoUrl: fmt('https-url', "The provider's userinfo endpoint (`userinfo_endpoint`), for Grafana."),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Use an external OIDC provider (Keycloak, Entra ID, Okta…), reachable from the cluster with a publicly trusted certificate. Set exactly one of `dex` and `oidc`.',
+        },
+      ),
+    ),
+    adminGroups: Type.Array(ssoGroup, {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Groups whose members administer the platform: ArgoCD role:admin, Grafana Admin, Argo Workflows admin, Vault admin policy; they pass every SSO proxy.',
+    }),
+    viewerGroups: Type.Array(ssoGroup, {
+      uniqueItems: true,
+      default: [],
+      description: 'Groups whose members get read-only access: ArgoCD role:readonly, Grafana Viewer, Argo Workflows view; they pass the SSO proxies of read-only UIs (not Alertmanager). No Vault access.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Single sign-on. Without it, UIs with a login of their own keep it (local accounts) and UIs without one are not routed (see `publicUis`). With it, ArgoCD, Grafana, Argo Workflows and Vault sign users in through OIDC, and an oauth2-proxy signs users in before every UI that has no login of its own. README, "Security model", says how to set it up.',
+  },
+);
+
+/** The `sso` section after defaults. */
+export type SsoConfig = Static<typeof SsoSchema>;
+export type DexConnectorConfig = Static<typeof DexConnectorSchema>;
+
 /** Settings every component accepts. */
 export const ComponentToggleProperties = {
   enabled: Type.Optional(Type.Boolean({ description: 'Turn the component on or off. Default: per component.' })),
@@ -241,6 +386,13 @@ export function buildConfigSchema(components: readonly ComponentConfigEntry[]) {
         },
         { additionalProperties: false, default: {}, description: 'Capacity and failure-scenario checks at synth time.' },
       ),
+      sso: Type.Optional(SsoSchema),
+      publicUis: Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }), {
+        uniqueItems: true,
+        default: [],
+        description:
+          'UIs without a login of their own that the gateway routes anyway, with nothing in front, to anyone who reaches the gateway (each is flagged PUBLIC in the synth summary). Such a UI is otherwise routed only behind the SSO proxy (with `sso`), or not at all. Names are UI subdomains (README, "Security model", lists them); a name that is no UI without a login is an error listing the valid ones.',
+      }),
       podSecurity: Type.Optional(
         Type.Object(
           {
@@ -283,6 +435,10 @@ export interface PlatformConfig {
   readonly podSecurity: { readonly defaultLevel: (typeof POD_SECURITY_LEVELS)[number] };
   readonly capacity: { readonly onShortfall: 'fail' | 'warn'; readonly yellow: 'warn' | 'fail' };
   readonly rendered: boolean;
+  /** Single sign-on; `undefined` when the config has no `sso` section. */
+  readonly sso?: SsoConfig;
+  /** UIs without authentication routed anyway (see the schema's description). */
+  readonly publicUis: readonly string[];
 }
 
 export type { TObject };

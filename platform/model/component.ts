@@ -15,6 +15,9 @@ import type { ComponentSettings, PlatformConfig } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
 import type { GeneratedCredential, VaultKubernetesRole } from './credentials.js';
 import type { ComponentNetwork } from './network.js';
+import type { OidcClient, UiEndpoint, UiExposure, UiProxyFacts } from './ui.js';
+
+export type { OidcClient, UiEndpoint, UiLogin, UiProxyFacts } from './ui.js';
 
 /** A Helm chart at an exact version. */
 export interface ChartSource {
@@ -245,6 +248,14 @@ export interface ComponentDeclaration {
   readonly namespacedKinds?: readonly GroupKind[];
   /** Web UIs to route from the gateway (layer 03 makes one HTTPRoute each). Default: none. */
   readonly ui?: readonly UiEndpoint[];
+  /** The authenticating proxy this component runs for UIs without a login (see {@link UiProxyFacts}). Default: none. */
+  readonly uiProxy?: UiProxyFacts;
+  /**
+   * The OIDC clients this component signs users in with when the site configures `sso`: the
+   * Dex bundled with ArgoCD registers each (phase 2), and for an external provider the synth
+   * summary lists their redirect URIs to register there. Default: none.
+   */
+  readonly oidcClients?: readonly OidcClient[];
   /**
    * The APIs whose CRDs this component installs, as `group/version/Kind` (one entry per served
    * version). Their groups are {@link PlatformComponent.providesApiGroups}: the ordering tests
@@ -286,6 +297,13 @@ export interface ComponentDeclaration {
   readonly dashboardsNamespace?: string;
   /** Kubernetes identities of this component that log in to Vault, with their policies. Default: none. */
   readonly vaultRoles?: readonly VaultKubernetesRole[];
+  /**
+   * Vault identities beyond reading secrets (configuring an auth method), which only a root
+   * token may create: Vault's bootstrap writes each role and policy once, while it still holds
+   * the root token at Vault's first start (Vault's configurer manages readers only). A site that
+   * declares one after that needs a root token once more (README, "Security model"). Default: none.
+   */
+  readonly vaultBootstrapRoles?: readonly VaultKubernetesRole[];
   /** Credentials this component reads that Vault's seeder generates in the cluster. Default: none. */
   readonly generatedCredentials?: readonly GeneratedCredential[];
   /**
@@ -366,15 +384,6 @@ export interface ScrapeTarget {
   readonly podPort: number;
 }
 
-/** A web UI the gateway exposes at `<subdomain>.<domain>`. */
-export interface UiEndpoint {
-  /** Host label under the site domain, e.g. `argocd`. */
-  readonly subdomain: string;
-  /** Service in the component's namespace. */
-  readonly service: string;
-  readonly port: number;
-}
-
 /** An API group and kind, as AppProject allow-lists take them (`''` is the core group). */
 export interface GroupKind {
   readonly group: string;
@@ -414,6 +423,8 @@ export class PlatformComponent extends Chart {
    */
   readonly namespacedKinds: readonly GroupKind[] | undefined;
   readonly ui: readonly UiEndpoint[];
+  readonly uiProxy: UiProxyFacts | undefined;
+  readonly oidcClients: readonly OidcClient[];
   readonly providesApis: readonly string[];
   /** The API groups of {@link providesApis}, sorted. */
   readonly providesApiGroups: readonly string[];
@@ -424,6 +435,7 @@ export class PlatformComponent extends Chart {
   /** The description of its own AppProject, or undefined: its layer's (see {@link ComponentDeclaration.ownProject}). */
   readonly ownProject: string | undefined;
   readonly vaultRoles: readonly VaultKubernetesRole[];
+  readonly vaultBootstrapRoles: readonly VaultKubernetesRole[];
   readonly generatedCredentials: readonly GeneratedCredential[];
   readonly valuesAllowances: { readonly freeForm: readonly ValuesAllowance[]; readonly undeclared: readonly ValuesAllowance[] };
   private readonly resolvedParts: ResolvedPodPart[] = [];
@@ -432,6 +444,7 @@ export class PlatformComponent extends Chart {
   private readonly baseValues: Record<string, unknown>;
   protected readonly context: PlatformContext;
   private aggregated = false;
+  private exposures: readonly UiExposure[] = [];
 
   constructor(scope: Construct, props: PlatformComponentProps, decl: ComponentDeclaration) {
     const id = props.definition.name;
@@ -460,6 +473,8 @@ export class PlatformComponent extends Chart {
     // AppProject could not allow-list what it deploys.
     this.namespacedKinds = decl.namespacedKinds;
     this.ui = decl.ui ?? [];
+    this.uiProxy = decl.uiProxy;
+    this.oidcClients = decl.oidcClients ?? [];
     this.providesApis = decl.providesApis ?? [];
     this.providesApiGroups = [...new Set(this.providesApis.map((a) => a.split('/')[0]!))].sort();
     this.capabilityGatedApiGroups = decl.capabilityGatedApiGroups ?? [];
@@ -468,6 +483,7 @@ export class PlatformComponent extends Chart {
     this.network = decl.network;
     this.ownProject = decl.ownProject;
     this.vaultRoles = decl.vaultRoles ?? [];
+    this.vaultBootstrapRoles = decl.vaultBootstrapRoles ?? [];
     this.generatedCredentials = decl.generatedCredentials ?? [];
     this.valuesAllowances = { freeForm: decl.valuesAllowances?.freeForm ?? [], undeclared: decl.valuesAllowances?.undeclared ?? [] };
     this.baseValues = decl.values ?? {};
@@ -484,6 +500,20 @@ export class PlatformComponent extends Chart {
   /** Adds namespaces the chart writes into (phase 2, e.g. another component's dashboards namespace). */
   protected addExtraDestinations(namespaces: readonly string[]): void {
     for (const ns of namespaces) if (!this.destinations.includes(ns)) this.destinations.push(ns);
+  }
+
+  /**
+   * Every UI of the site with how it is exposed, as the component that routes them (the
+   * gateway) decided in phase 2; empty for every other component. The synth summary, the site
+   * README and bootstrap read it.
+   */
+  get uiExposures(): readonly UiExposure[] {
+    return this.exposures;
+  }
+
+  /** Publishes the UI exposures this component routes by (phase 2; see {@link uiExposures}). */
+  protected publishUiExposures(list: readonly UiExposure[]): void {
+    this.exposures = list;
   }
 
   /** Pod-bearing parts, resolved to the component's tier. */
@@ -529,11 +559,6 @@ export class PlatformComponent extends Chart {
     const out = mergeValues(this.baseValues);
     for (const part of this.parts) applyPartValues(out, part);
     return out;
-  }
-
-  /** `https://<subdomain>.<domain>` of each UI. */
-  get uiUrls(): string[] {
-    return this.ui.map((u) => `https://${u.subdomain}.${this.context.config.site.domain}`);
   }
 
   get isHelm(): boolean {

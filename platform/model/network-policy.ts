@@ -26,6 +26,7 @@
 import type { PlatformComponent, PlatformSite } from './component.js';
 import { compareText } from './order.js';
 import { isSystemNamespace } from './namespaces.js';
+import { uiExposures } from './ui.js';
 import {
   CLUSTER_DNS,
   formatPorts,
@@ -145,11 +146,13 @@ const portKey = (p: PortSpec): string => `${p.protocol}/${String(p.port).padStar
 
 /**
  * Every flow of the site: those the enabled components state, plus those their facts imply —
- * the gateway to every `ui` (when a component routes UIs), the scraper to every `metrics` port
+ * the gateway to every routed `ui` (when a component routes UIs), or to the SSO proxy in front of
+ * it and the proxy to the UI (`uiExposures`; `configFile` names the config in its errors,
+ * default `platform.yaml`), the scraper to every `metrics` port
  * and `scrapeTargets` entry (when a component scrapes). A flow whose peer is a disabled
  * component is left out. Sorted; the same flow from two facts is kept once with both reasons.
  */
-export function siteFlows(site: PlatformSite): Flow[] {
+export function siteFlows(site: PlatformSite, configFile = 'platform.yaml'): Flow[] {
   const problems: string[] = [];
   for (const c of site.components) {
     if (c.network) problems.push(...networkProblems(c.componentName, c.network));
@@ -164,24 +167,33 @@ export function siteFlows(site: PlatformSite): Flow[] {
 
   const flows: Flow[] = [];
   const routesUis = site.components.some((c) => c.network?.routesUis);
+  const exposures = routesUis ? uiExposures(site, configFile) : [];
+  const proxy = site.components.find((c) => c.uiProxy !== undefined);
   const scrapers = site.components.filter((c) => c.network?.scraper !== undefined);
   for (const c of site.components) {
     for (const f of c.network?.flows ?? []) {
       const flow = resolveFlow(site, c, f);
       if (flow) flows.push(flow);
     }
-    if (routesUis) {
-      for (const u of c.ui) {
-        const svc = c.network?.services?.[u.service];
-        const port = svc && servicePorts(svc).find(([s]) => s === u.port);
-        if (!svc || !port) {
-          throw new Error(
-            `component '${c.componentName}': its ui '${u.subdomain}' routes to Service ${u.service}:${u.port}, which network.services does not declare; ` +
-              'declare the Service, its pod group and its ports',
-          );
-        }
-        const why = `its UI ${u.subdomain}.<domain> through the site gateway`;
-        flows.push(flow({ kind: 'entity', entity: 'gateway' }, podsEnd(c, svc.pods), tcp(port[1]), { why, origin: 'ui', declaredBy: c.componentName }));
+    for (const u of c.ui) {
+      const svc = c.network?.services?.[u.service];
+      const port = svc && servicePorts(svc).find(([s]) => s === u.port);
+      if (!svc || !port) {
+        throw new Error(
+          `component '${c.componentName}': its ui '${u.subdomain}' routes to Service ${u.service}:${u.port}, which network.services does not declare; ` +
+            'declare the Service, its pod group and its ports',
+        );
+      }
+      // Only a routed UI gets flows: to itself from the gateway, or from the SSO proxy in front
+      // of it, which the gateway calls (platform/model/ui.ts decides which).
+      const exposure = routesUis ? exposures.find((e) => e.name === u.subdomain) : undefined;
+      const reason = (why: string): FlowReason => ({ why, origin: 'ui', declaredBy: c.componentName });
+      if (exposure?.access === 'sso-proxy' && proxy?.uiProxy) {
+        const proxyPods = podsEnd(proxy, proxy.uiProxy.pods);
+        flows.push(flow({ kind: 'entity', entity: 'gateway' }, proxyPods, tcp(proxy.uiProxy.podPort), reason(`its UI ${u.subdomain}.<domain> through the site gateway and the SSO proxy`)));
+        flows.push(flow(proxyPods, podsEnd(c, svc.pods), tcp(port[1]), reason(`the SSO proxy forwards signed-in users to ${u.subdomain}.<domain>`)));
+      } else if (exposure?.access) {
+        flows.push(flow({ kind: 'entity', entity: 'gateway' }, podsEnd(c, svc.pods), tcp(port[1]), reason(`its UI ${u.subdomain}.<domain> through the site gateway`)));
       }
     }
     for (const s of scrapers) {

@@ -85,7 +85,8 @@ export function bootstrapEnv(config: PlatformConfig, components: readonly Platfo
   const site = config.site.name;
   const byName = (n: string) => components.find((c) => c.componentName === n);
   const bootstrapCharts = [byName('cilium'), byName('argocd')];
-  const urls = components.flatMap((c) => c.uiUrls).sort();
+  // The UIs the gateway routes (a UI without a login and without the SSO proxy is not routed).
+  const urls = components.flatMap((c) => c.uiExposures).filter((e) => e.access !== undefined).map((e) => e.url).sort();
   const gateway = byName('gateway-api');
   if (!gateway) throw new Error('bootstrap.env: the gateway-api component is missing (it is required)');
   const gw = bootstrapManifest(gateway);

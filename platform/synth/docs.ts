@@ -10,11 +10,13 @@ import { networkPolicyTable, withNetworkPolicyTable } from './network-docs.js';
 
 /**
  * The network policy table for this repository's site (its platform.yaml) with every catalog
- * component enabled at its default settings, so that the optional ones are documented too.
+ * component enabled at its default settings, so that the optional ones are documented too; the
+ * components that exist only with a config section the site does not have (`sso`) stay off.
  */
 async function networkTable(repoRoot: string, catalog: readonly ComponentDefinition[]): Promise<string> {
   const config = await loadPlatformConfig({ repoRoot, catalog });
-  const everything = { ...config, components: Object.fromEntries(catalog.map((d) => [d.name, { enabled: true }])) };
+  const possible = (d: ComponentDefinition) => !d.configSection || config[d.configSection] !== undefined;
+  const everything = { ...config, components: Object.fromEntries(catalog.map((d) => [d.name, { enabled: possible(d) }])) };
   const build = buildSite({ config: everything, configFile: 'platform.yaml', catalog });
   const site = { config: build.config, components: build.components };
   const optional = new Set(catalog.filter((d) => !d.defaultEnabled).map((d) => d.name));

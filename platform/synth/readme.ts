@@ -11,6 +11,7 @@ import { LAYERS } from '../model/layers.js';
 import { TIERS } from '../model/tiers.js';
 import { layerWave, rootApplicationWave } from '../argocd/root.js';
 import type { PlatformComponent } from '../model/component.js';
+import { UI_ACCESS_TEXT } from '../model/ui.js';
 import { GENERATED_HEADER } from './files.js';
 import type { Requests } from './summary.js';
 
@@ -26,6 +27,16 @@ with every node up (DaemonSets once per node they run on; Jobs and CronJobs left
 | {{layer}} | {{name}} | {{tier}} | {{namespace}} | {{source}} | {{delivery}} | {{cpu}} | {{memory}} |
 {{/each}}
 | **total** | | | | | | **{{totalCpu}}** | **{{totalMemory}}** |
+
+## UIs
+
+How each UI is reached through the gateway and how users sign in (README, "Security model").
+
+| UI | component | its own login | on the gateway |
+|---|---|---|---|
+{{#each uis}}
+| {{url}} | {{component}} | {{login}} | {{access}} |
+{{/each}}
 
 ## Layers and ordering
 
@@ -118,5 +129,8 @@ export function siteReadme(opts: {
     layers,
     edges,
     capacity: renderCapacityMarkdown(opts.plan),
+    uis: components
+      .flatMap((c) => c.uiExposures)
+      .map((e) => ({ url: e.url, component: e.component, login: e.login, access: e.access ? UI_ACCESS_TEXT[e.access] : 'not routed' })),
   });
 }

@@ -4,6 +4,7 @@ import { expandPods, nodeFromSpec, podsFromParts } from '../planner/index.js';
 import { inventoryFile, parseInventory } from '../render/inventory.js';
 import type { SiteBuild } from './site-build.js';
 import type { WriteReport } from './write.js';
+import { oidcClients, UI_ACCESS_TEXT } from '../model/ui.js';
 
 export interface Requests {
   readonly cpuMillis: number;
@@ -41,6 +42,7 @@ export function formatSummary(build: SiteBuild, report?: WriteReport): string {
     `site ${build.config.site.name}: ${build.components.length} components, ${objects} objects, ${build.files.size} files`,
     `requests (steady state, DaemonSets x nodes): cpu ${formatCpu(total.cpuMillis)}, memory ${formatMemory(total.memoryBytes)}`,
   ];
+  lines.push(...uiLines(build));
   const carried = inventoryCarriedLine(build);
   if (carried) lines.push(carried);
   if (report) {
@@ -65,6 +67,31 @@ export function formatSummary(build: SiteBuild, report?: WriteReport): string {
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * The UIs: each routed one with how users sign in (public ones flagged), those not routed and
+ * why, and, with an external OIDC provider, the redirect URIs to register there.
+ */
+export function uiLines(build: Pick<SiteBuild, 'config' | 'components'>): string[] {
+  const exposures = build.components.flatMap((c) => c.uiExposures);
+  if (exposures.length === 0) return [];
+  const width = Math.max(...exposures.map((e) => e.url.length));
+  const lines = ['UIs on the gateway:'];
+  for (const e of exposures.filter((x) => x.access)) lines.push(`  ${e.url.padEnd(width)}  ${e.component}: ${UI_ACCESS_TEXT[e.access!]}`);
+  const unrouted = exposures.filter((e) => !e.access);
+  if (unrouted.length) {
+    lines.push(
+      `  not routed (no login of their own): ${unrouted.map((e) => `${e.name} (${e.component})`).join(', ')}; ` +
+        'configure `sso` to put a login in front of them, or list them in `publicUis` to route them without one',
+    );
+  }
+  const sso = build.config.sso;
+  if (sso?.oidc) {
+    const uris = oidcClients(build.components, exposures).flatMap((c) => c.redirectUris);
+    lines.push(`  register at ${sso.oidc.issuer}, client '${sso.oidc.clientId}', these redirect URIs: ${[...new Set(uris)].join(' ')}`);
+  }
+  return lines;
 }
 
 /**

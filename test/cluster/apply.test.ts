@@ -18,6 +18,7 @@ import { compareText } from '../../platform/model/order.js';
 import { renderSite } from '../../platform/render/site.js';
 import { parseRenderedYaml } from '../../platform/render/render.js';
 import { buildTestSite } from '../helpers/site.js';
+import { buildAllEnabled } from '../helpers/all-enabled.js';
 import { startCluster, type TestCluster } from './harness.js';
 import { bootstrapEnv, realChartsDir, REPO_ROOT, requireUpstream, SITE_DIR, siteNodes, summary } from './common.js';
 
@@ -249,5 +250,34 @@ describe('every object in synth/ through the real API server', () => {
       const r = await cluster.kubectl(['create', 'token', 'vault-reader-grafana', '-n', 'external-secrets', '--audience', 'vault', '--as=system:serviceaccount:external-secrets:external-secrets']);
       expect(r.code, r.stderr).toBe(0);
     }
+  });
+
+  it('with single sign-on (the bundled Dex, every component on): accepts every object of the site, the SSO ones included', async () => {
+    // Not in synth/ (the committed config has no sso): built in memory, applied in the same
+    // order (namespaces first, then the root, then each component's objects in ArgoCD's order).
+    const build = await buildAllEnabled();
+    const before = rejected.length;
+    const acceptedBefore = accepted.length;
+    const namespaces = (build.resources.get('namespaces') ?? []) as unknown as Obj[];
+    for (const o of namespaces) await apply(o);
+    for (const o of [...(build.rootObjects as unknown as Obj[])].sort(argoOrder)) await apply(o, env.ARGOCD_NAMESPACE);
+    const sso = ['sso', 'vault-oidc'];
+    let ssoObjects = 0;
+    for (const c of build.components.filter((x) => x.componentName !== 'namespaces')) {
+      for (const o of [...((build.resources.get(c.componentName) ?? []) as unknown as Obj[])].sort(argoOrder)) {
+        if (sso.includes(c.componentName)) ssoObjects++;
+        // A hook Job the first pass created is deleted before it is created again, as ArgoCD's
+        // BeforeHookCreation policy does (a Job's pod template is immutable).
+        if (isHook(o)) {
+          const ns = o.metadata.namespace ?? c.targetNamespace;
+          await cluster.kubectl(['delete', o.kind, o.metadata.name, '-n', ns, '--ignore-not-found', '--wait=true'], { check: true });
+        }
+        await apply(o, c.targetNamespace);
+      }
+    }
+    lines.push(`sso site (in memory): ${accepted.length - acceptedBefore} accepted (${ssoObjects} of the sso components), ${rejected.length - before} rejected`);
+    for (const r of rejected.slice(before)) lines.push(`REJECTED ${r.object}: ${r.message}`);
+    expect(ssoObjects).toBeGreaterThan(5);
+    expect(rejected.slice(before)).toEqual([]);
   });
 });

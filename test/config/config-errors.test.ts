@@ -1,20 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../platform/config/errors.js';
-import { baseConfigObject, configFrom } from '../helpers/site.js';
-
-/** Parse a patched copy of the committed platform.yaml and return the problems it reports. */
-async function problemsOf(patch: (cfg: Record<string, any>) => void): Promise<{ path: string; message: string }[]> {
-  const raw = baseConfigObject();
-  patch(raw);
-  try {
-    await configFrom(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    expect((e as ConfigError).exitCode).toBe(2);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+import { baseConfigObject, configFrom, configProblems as problemsOf } from '../helpers/site.js';
 
 describe('config errors: one clear error per problem, with path, bad value and what is allowed', () => {
   it('accepts the committed platform.yaml', async () => {

@@ -17,6 +17,7 @@ import { buildSite } from '../../platform/synth/build.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { caCommonName, COMMON_NAME_MAX_LENGTH } from '../../layers/01-services/cert-manager.js';
 import { baseConfigObject, configFrom, upstreamForTests } from '../helpers/site.js';
+import { dexSso } from '../helpers/sso.js';
 
 type Cfg = Record<string, any>;
 
@@ -497,6 +498,8 @@ describe('names at the longest the schema allows', () => {
     raw.site.owner = `O${'o'.repeat(61)}9`;
     raw.nodes.forEach((n: Cfg, i: number) => (n.name = `${'x'.repeat(62)}${i}`));
     raw.components = Object.fromEntries(CATALOG.map((c) => [c.name, { enabled: true }]));
+    // The components that exist only with single sign-on too.
+    raw.sso = dexSso();
     const build = buildSite({ config: await configFrom(raw), configFile: 'platform.yaml', catalog: CATALOG });
 
     const objects: any[] = [...build.rootObjects, ...[...build.resources.values()].flat()];

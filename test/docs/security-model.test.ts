@@ -32,11 +32,13 @@ function readmeRows(): Map<string, { as: string; by: string; may: string[] }> {
 describe('README, Security model: every Vault role with its paths', async () => {
   const site = await buildAllEnabled();
   const readers = site.components.flatMap((c) => c.vaultRoles);
-  const own = bootstrapFiles(VAULT_IDENTITIES, readerNamespaces(readers));
+  // Identities the bootstrap writes for components (vault-oidc's, with sso).
+  const extra = site.components.flatMap((c) => c.vaultBootstrapRoles);
+  const own = bootstrapFiles(VAULT_IDENTITIES, readerNamespaces(readers), extra);
   const rows = readmeRows();
 
   it('lists exactly the generated roles', () => {
-    expect([...rows.keys()].sort()).toEqual([VAULT_IDENTITIES.configurer, VAULT_IDENTITIES.seeder, ...readers.map((r) => r.name)].sort());
+    expect([...rows.keys()].sort()).toEqual([VAULT_IDENTITIES.configurer, VAULT_IDENTITIES.seeder, ...readers.map((r) => r.name), ...extra.map((r) => r.name)].sort());
   });
 
   it("says what the configurer's and the seeder's policies grant", () => {
@@ -46,8 +48,9 @@ describe('README, Security model: every Vault role with its paths', async () => 
     }
   });
 
-  it('says what each reader may read, and as whom it logs in', () => {
-    for (const r of readers) {
+  it('says what each reader (and each identity the bootstrap writes for a component) may do, and as whom it logs in', () => {
+    expect(extra.length).toBeGreaterThan(0);
+    for (const r of [...readers, ...extra]) {
       expect(rows.get(r.name)?.may, r.name).toEqual(fromPolicy(r.policy.rules));
       expect(rows.get(r.name)?.as, r.name).toBe(`${r.namespace}/${r.serviceAccount}`);
     }

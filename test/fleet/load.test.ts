@@ -144,7 +144,7 @@ describe('fleet config errors', () => {
 
   it.each([
     ['an unknown top-level key', (t: string) => `${t}regions: {}\n`, 'regions', /unknown key 'regions'; allowed keys here: defaults, groups, rings/],
-    ['an unknown key in the defaults', (t: string) => t.replace('defaults:\n', 'defaults:\n  nodez: []\n'), 'defaults.nodez', /unknown key 'nodez'; allowed keys here: site, git, cluster, nodes, components, rendered, capacity, podSecurity/],
+    ['an unknown key in the defaults', (t: string) => t.replace('defaults:\n', 'defaults:\n  nodez: []\n'), 'defaults.nodez', /unknown key 'nodez'; allowed keys here: site, git, cluster, nodes, components, rendered, capacity, sso, publicUis, podSecurity/],
     ['a site name in the defaults', (t: string) => t.replace('  site:\n    owner: retail-platform\n', '  site:\n    owner: retail-platform\n    name: x\n'), 'defaults.site.name', /a site's name is its own/],
     ['a revision in a group', (t: string) => t.replace('  eu-west:\n', '  eu-west:\n    git:\n      revision: eu\n'), 'groups.eu-west.git.revision', /a site tracks its ring's ref/],
     ['groups in a group', (t: string) => t.replace('  eu-west:\n', '  eu-west:\n    groups: [small-box]\n'), 'groups.eu-west.groups', /a group cannot list groups/],

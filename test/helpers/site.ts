@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { parseConfig } from '../../platform/config/load.js';
+import { ConfigError } from '../../platform/config/errors.js';
 import type { PlatformConfig } from '../../platform/config/schema.js';
 import { buildSite, type SiteBuild } from '../../platform/synth/build.js';
 import { CATALOG } from '../../layers/catalog.js';
@@ -24,6 +25,23 @@ export async function configFrom(raw: Record<string, unknown> | string): Promise
     catalog: CATALOG,
     gitDefaults: async () => ({ repoURL: 'https://git.example.com/org/edge-idp.git', revision: 'main' }),
   });
+}
+
+/**
+ * The problems a patched copy of the committed platform.yaml is refused with (it must be: a
+ * ConfigError, exit code 2).
+ */
+export async function configProblems(patch: (cfg: Record<string, any>) => void): Promise<{ path: string; message: string }[]> {
+  const raw = baseConfigObject();
+  patch(raw);
+  try {
+    await configFrom(raw);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (e.exitCode !== 2) throw new Error(`a ConfigError with exit code ${e.exitCode}, not 2`);
+    return [...e.problems];
+  }
+  throw new Error('expected a ConfigError');
 }
 
 /** Build the site from the committed platform.yaml, optionally patched. */

@@ -29,10 +29,12 @@ import {
   HTTP_LISTENER,
   HTTPS_LISTENER,
   PlatformGateway,
-  uiRoutes,
 } from '../../layers/03-apps/gateway.js';
+import { uiExposures } from '../../platform/model/ui.js';
+import { OAUTH2_PROXY_PREFIX, SSO_NAMESPACE } from '../../layers/02-engines/sso.js';
 import { GRAFANA_ADMIN_SECRET } from '../../layers/03-apps/grafana.js';
 import { buildTestSite, upstreamForTests } from '../helpers/site.js';
+import { dexSso } from '../helpers/sso.js';
 import { EXACT_VERSION, pinProblems, upstreamSources } from '../helpers/upstream-sources.js';
 
 const upstream = upstreamForTests();
@@ -47,6 +49,11 @@ const withOptional = (cfg: Record<string, any>) => {
 
 const base = await buildTestSite();
 const full = await buildTestSite(withOptional);
+/** Every layer-03 component on, with single sign-on through the bundled Dex. */
+const withSso = await buildTestSite((cfg) => {
+  withOptional(cfg);
+  cfg.sso = dexSso();
+});
 
 function component(build: SiteBuild, name: string): PlatformComponent {
   const c = build.components.find((x) => x.componentName === name);
@@ -86,17 +93,19 @@ function namespaces(build: SiteBuild): string[] {
 }
 
 describe('the layer-03 catalog', () => {
-  it('enables Grafana and the gateway by default, SonarQube and Backstage only on request', () => {
+  it('enables Grafana and the gateway by default, SonarQube and Backstage only on request, Vault\'s OIDC login with `sso`', () => {
     const defaults = Object.fromEntries(APPS_COMPONENTS.map((d) => [d.name, d.defaultEnabled]));
-    expect(defaults).toEqual({ grafana: true, sonarqube: false, backstage: false, gateway: true });
+    expect(defaults).toEqual({ grafana: true, sonarqube: false, backstage: false, gateway: true, 'vault-oidc': false });
     expect(appsOf(base).map((c) => c.componentName)).toEqual(APPS.filter((n) => defaults[n]));
-    expect(appsOf(full).map((c) => c.componentName)).toEqual(APPS);
+    expect(appsOf(full).map((c) => c.componentName)).toEqual(APPS.filter((n) => n !== 'vault-oidc'));
+    expect(appsOf(withSso).map((c) => c.componentName)).toEqual(APPS);
   });
 
-  it("routes every enabled UI and gets its own namespace whatever the catalog order (phase 2 sees every component)", () => {
+  it("routes every enabled UI with a login and gets its own namespace whatever the catalog order (phase 2 sees every component)", () => {
     expect(namespaces(base)).toContain(GATEWAY_NAMESPACE);
     const gw = component(full, 'gateway') as PlatformGateway;
-    expect(gw.routes.map((r) => r.component).sort()).toEqual([...new Set(full.components.filter((c) => c.ui.length > 0).map((c) => c.componentName))].sort());
+    const withLogin = full.components.filter((c) => c.ui.some((u) => u.login !== 'none')).map((c) => c.componentName);
+    expect([...new Set(gw.routes.map((r) => r.component))].sort()).toEqual([...new Set(withLogin)].sort());
   });
 
   it('gives every component its own namespace in layer 03, with its tier', () => {
@@ -256,11 +265,16 @@ describe('cluster-scoped objects in layer 03', () => {
     for (const c of appsOf(full)) expect(c.clusterScopedKinds, c.componentName).toEqual([]);
   });
 
-  it('Policy Reporter, which needs cluster-wide read RBAC, is an engine (layer 02), routed by the gateway', () => {
+  it('Policy Reporter, which needs cluster-wide read RBAC, is an engine (layer 02), routed by the gateway behind the SSO proxy', () => {
     const pr = component(full, 'policy-reporter');
     expect(pr.layer).toBe('02-engines');
     expect(pr.clusterScopedKinds.map((k) => k.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
-    expect(uiRouteObjects(full).map((r) => r.spec.hostnames[0])).toContain(`policy-reporter.${full.config.site.domain}`);
+    const host = `policy-reporter.${full.config.site.domain}`;
+    // Its UI has no login: not routed without sso, routed to its proxy with it.
+    expect(uiRouteObjects(full).map((r) => r.spec.hostnames[0])).not.toContain(host);
+    const route = uiRouteObjects(withSso).find((r) => r.spec.hostnames[0] === host);
+    expect(route.metadata.namespace).toBe(SSO_NAMESPACE);
+    expect(route.spec.rules[0].backendRefs[0].name).toBe(`${OAUTH2_PROXY_PREFIX}policy-reporter`);
   });
 });
 
@@ -300,11 +314,14 @@ describe('gateway', () => {
     expect(redirect.spec.rules[0].backendRefs).toBeUndefined();
   });
 
-  it('routes <subdomain>.<domain> to every enabled component’s UI, in the backend’s namespace', () => {
+  it('routes <subdomain>.<domain> to every enabled component’s UI with a login, in the backend’s namespace (without sso)', () => {
     for (const build of [base, full]) {
       const expected = build.components
-        .filter((c) => c.componentName !== 'gateway')
-        .flatMap((c) => c.ui.map((u) => ({ namespace: c.targetNamespace, host: `${u.subdomain}.${domain}`, backend: { name: u.service, port: u.port } })))
+        .flatMap((c) =>
+          c.ui
+            .filter((u) => u.login !== 'none')
+            .map((u) => ({ namespace: c.targetNamespace, host: `${u.subdomain}.${domain}`, backend: { name: u.service, port: u.port } })),
+        )
         .sort((a, b) => compareText(a.host, b.host));
       const routes = uiRouteObjects(build)
         .map((r) => ({ namespace: r.metadata.namespace, host: r.spec.hostnames[0], backend: r.spec.rules[0].backendRefs[0], hosts: r.spec.hostnames.length }))
@@ -313,9 +330,9 @@ describe('gateway', () => {
       expect(routes.every((r) => r.hosts === 1)).toBe(true);
     }
     const hosts = uiRouteObjects(full).map((r) => r.spec.hostnames[0]);
-    for (const sub of ['grafana', 'hubble', 'policy-reporter', 'sonarqube', 'backstage']) expect(hosts).toContain(`${sub}.${domain}`);
-    expect(component(base, 'gateway').uiUrls).toEqual([]);
-    expect(component(base, 'grafana').uiUrls).toEqual([`https://grafana.${domain}`]);
+    for (const sub of ['grafana', 'sonarqube']) expect(hosts).toContain(`${sub}.${domain}`);
+    // No login of their own, no sso, not listed as public: not routed.
+    for (const sub of ['hubble', 'policy-reporter', 'backstage', 'prometheus', 'alertmanager']) expect(hosts).not.toContain(`${sub}.${domain}`);
   });
 
   it('lets exactly the routed namespaces attach to the HTTPS listener', () => {
@@ -341,8 +358,8 @@ describe('gateway', () => {
   it('refuses two UIs on one subdomain', () => {
     const gw = component(base, 'gateway') as PlatformGateway;
     expect(gw.routes.length).toBe(uiRouteObjects(base).length);
-    const fake = { componentName: 'impostor', targetNamespace: 'x', ui: [{ subdomain: 'grafana', service: 's', port: 1 }] } as unknown as PlatformComponent;
-    expect(() => uiRoutes([component(base, 'grafana'), fake], base.config.site.domain)).toThrow(
+    const fake = { componentName: 'impostor', targetNamespace: 'x', ui: [{ subdomain: 'grafana', service: 's', port: 1, login: 'local' as const }], uiProxy: undefined };
+    expect(() => uiExposures({ config: base.config, components: [component(base, 'grafana'), fake] }, 'platform.yaml')).toThrow(
       /'grafana\.edge\.example\.com' is claimed by both grafana and impostor/,
     );
   });
@@ -435,13 +452,19 @@ describe('optional components', () => {
     }
   });
 
-  it('are delivered with pinned charts, tiered parts and a route when turned on', () => {
+  it('are delivered with pinned charts, tiered parts and a route when turned on (to themselves with a login, through the SSO proxy without)', () => {
     for (const name of OPTIONAL) {
       const c = component(full, name);
       expect(appsElements(full)).toContain(name);
       expect(c.tier).toBe('workloads');
       expect(c.parts.length).toBeGreaterThan(0);
-      expect(uiRouteObjects(full).map((r) => r.metadata.namespace)).toContain(name);
+      const hosts = (b: SiteBuild) => uiRouteObjects(b).map((r) => r.spec.hostnames[0]);
+      for (const u of c.ui) {
+        const host = `${u.subdomain}.${full.config.site.domain}`;
+        if (u.login === 'none') expect(hosts(full), host).not.toContain(host);
+        else expect(uiRouteObjects(full).find((r) => r.spec.hostnames[0] === host).metadata.namespace).toBe(name);
+        expect(hosts(withSso), host).toContain(host);
+      }
     }
   });
 

@@ -240,7 +240,7 @@ describe('argocd', () => {
 
   it('serves plain HTTP behind the gateway, at argocd.<domain>', () => {
     expect(getPath(argocd.values, ['configs', 'params', 'server.insecure'])).toBe(true);
-    expect(argocd.ui).toEqual([{ subdomain: 'argocd', service: ARGOCD_SERVER_SERVICE.name, port: 80 }]);
+    expect(argocd.ui).toEqual([{ subdomain: 'argocd', service: ARGOCD_SERVER_SERVICE.name, port: 80, login: 'oidc' }]);
     expect(getPath(argocd.values, ['global', 'domain'])).toBe('argocd.edge.example.com');
   });
 
@@ -373,7 +373,7 @@ describe('argo-workflows', () => {
 
   it('exposes the server UI over plain HTTP', () => {
     expect(getPath(workflows.values, ['server', 'secure'])).toBe(false);
-    expect(workflows.ui).toEqual([{ subdomain: 'workflows', service: ARGO_WORKFLOWS_SERVER_SERVICE.name, port: 2746 }]);
+    expect(workflows.ui).toEqual([{ subdomain: 'workflows', service: ARGO_WORKFLOWS_SERVER_SERVICE.name, port: 2746, login: 'oidc' }]);
   });
 });
 

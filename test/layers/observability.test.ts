@@ -259,12 +259,18 @@ describe('kube-prometheus-stack values', () => {
     expect(element.syncOptions).toContain('RespectIgnoreDifferences=true');
   });
 
-  it('exposes no UI unless asked', async () => {
-    expect(stack.ui).toEqual([]);
+  it('declares Prometheus and Alertmanager as UIs without a login (Alertmanager admins only): not routed unless public or behind the SSO proxy', async () => {
+    expect(stack.ui).toEqual([
+      { subdomain: 'prometheus', service: PROMETHEUS_SERVICE.name, port: PROMETHEUS_SERVICE.port, login: 'none' },
+      { subdomain: 'alertmanager', service: ALERTMANAGER_SERVICE.name, port: ALERTMANAGER_SERVICE.port, login: 'none', adminOnly: true },
+    ]);
+    const routed = (b: typeof site) => b.components.flatMap((c) => c.uiExposures).filter((e) => e.access).map((e) => e.name);
+    expect(routed(site)).not.toContain('prometheus');
     const exposed = await buildTestSite((cfg) => {
-      cfg.components['prometheus-stack'] = { exposeUi: true };
+      cfg.publicUis = ['prometheus'];
     });
-    expect(component(exposed, 'prometheus-stack').ui).toEqual([{ subdomain: 'prometheus', service: PROMETHEUS_SERVICE.name, port: PROMETHEUS_SERVICE.port }]);
+    expect(routed(exposed)).toContain('prometheus');
+    expect(routed(exposed)).not.toContain('alertmanager');
   });
 
   it('takes retention and volume settings from the config, with retentionSize following the volume', async () => {

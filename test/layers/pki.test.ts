@@ -242,7 +242,7 @@ describe('Vault', () => {
     expect(elements(site, 'edge-idp-services').map((e) => e.name)).not.toContain('vault');
     expect(v.delivery).toEqual({ kind: 'root', wave: VAULT_WAVE });
     // The gateway reaches the UI on the plain in-cluster listener through the chart's UI Service.
-    expect(v.ui).toEqual([{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT }]);
+    expect(v.ui).toEqual([{ subdomain: 'vault', service: VAULT_UI_SERVICE, port: VAULT_GATEWAY_PORT, login: 'oidc' }]);
     expect(values.ui).toMatchObject({ enabled: true, targetPort: VAULT_GATEWAY_PORT, externalPort: VAULT_GATEWAY_PORT });
     expect(values.server.ha.raft.config).toMatch(new RegExp(`address = "\\[::\\]:${VAULT_GATEWAY_PORT}"\\s+tls_disable = true`));
   });

@@ -16,12 +16,14 @@
  *   `secret`, `apiKey`, `api_key`, `accessKey`, `secretKey`, `privateKey`, `clientSecret`,
  *   `credentials`, case-insensitive, the key itself, not a key merely containing the word such
  *   as `passwordSecretRef` or `existingSecret`) holding a literal scalar: not empty, not a
- *   reference (`${VAR}`, `$(VAR)`, `{{ … }}`, `vault:`/`ref+` URIs) and not a mapping or list.
+ *   reference (`${VAR}`, `$(VAR)`, `{{ … }}`, `vault:`/`ref+` URIs, ArgoCD's `$<secret>:<key>`)
+ *   and not a mapping or list.
  * - `secret-object`: a `kind: Secret` document that carries `data:` or `stringData:` (a
  *   Secret's contents are credentials by definition; generated credentials live in Vault and
  *   reach the cluster through External Secrets, never through git).
  * - `high-entropy`: a value of 24+ base64/hex characters with high Shannon entropy (> 4.0 bits
- *   per character; > 3.0 for hex, whose ceiling is 4) under a key whose name mentions pass, token, secret, key, cred or auth.
+ *   per character; > 3.0 for hex, whose ceiling is 4) under a key whose name mentions pass, token, secret, key, cred or auth,
+ *   unless it is a path of lower-case segments (a Vault entry such as `edge-idp/sso/oauth2-proxy-cookie`).
  *
  * Known-safe matches are listed with their reason in `ALLOW`; an allow entry that no longer
  * matches anything is reported too (`stale-allow`), so the list cannot rot.
@@ -54,7 +56,11 @@ export interface AllowEntry {
   readonly why: string;
 }
 
-const REFERENCE = /^(\$\{[^}]+\}|\$\([^)]+\)|\{\{.*\}\}|vault:.*|ref\+.*)$/;
+// `$<key>` and `$<secret>:<key>`: ArgoCD's references to a key of argocd-secret or of a Secret
+// labelled for ArgoCD, in its settings (dex.config, oidc.config), resolved at run time.
+const REFERENCE = /^(\$\{[^}]+\}|\$\([^)]+\)|\{\{.*\}\}|vault:.*|ref\+.*|\$[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?)$/;
+/** A path of lower-case segments (a Vault entry, a URL path): words, not random characters. */
+const LOWER_CASE_PATH = /^[a-z0-9-]+(\/[a-z0-9._-]+)+$/;
 
 const CREDENTIAL_KEY = /^(password|passwd|pass|token|secret|api[-_]?key|access[-_]?key|secret[-_]?key|private[-_]?key|client[-_]?secret|credentials?|auth[-_]?token|bearer[-_]?token)$/i;
 const SUSPICIOUS_KEY = /(pass|token|secret|key|cred|auth)/i;
@@ -126,7 +132,7 @@ export function scanText(file: string, text: string): CredentialFinding[] {
     const literal = value !== '' && !REFERENCE.test(value) && !/^[|>][-+]?$/.test(value) && value !== '[]' && value !== '{}' && value !== 'null' && value !== '~';
     if (CREDENTIAL_KEY.test(kv.key) && literal) {
       add(n, 'secret-key-literal', `key '${kv.key}' holds a literal value (use a reference: an existing Secret, \${VAR}, or Vault)`);
-    } else if (SUSPICIOUS_KEY.test(kv.key) && literal && /^[A-Za-z0-9+/=_-]{24,}$/.test(value) && entropy(value) > (/^[0-9a-f]+$/i.test(value) ? 3.0 : 4.0)) {
+    } else if (SUSPICIOUS_KEY.test(kv.key) && literal && /^[A-Za-z0-9+/=_-]{24,}$/.test(value) && !LOWER_CASE_PATH.test(value) && entropy(value) > (/^[0-9a-f]+$/i.test(value) ? 3.0 : 4.0)) {
       add(n, 'high-entropy', `key '${kv.key}' holds a high-entropy value (${entropy(value).toFixed(2)} bits/char)`);
     }
   });

@@ -230,7 +230,8 @@ describe('the CiliumNetworkPolicies in synth/ allow exactly the declared flows',
     const governed = u.endpoints.filter((to) => evaluator.enforced(to, 'ingress'));
     const fromApiServer = governed.filter((to) => u.ports.some((p) => evaluator.allowed(ENTITIES.kubeApiserver, to, p.port, p.protocol))).map((e) => e.name).sort();
     expect(fromApiServer).toEqual(['cert-manager/webhook', 'external-secrets/webhook', 'kyverno/admission-controller', 'kyverno/cleanup-controller', 'prometheus-stack/operator']);
-    expect(callers(g('cilium/hubble-ui'), 8081)).toEqual(['host', 'ingress']);
+    // Hubble UI has no login and the committed config has no sso: not routed, so not even the gateway.
+    expect(callers(g('cilium/hubble-ui'), 8081)).toEqual(['host']);
     expect(callers(g('grafana/grafana'), 3000)).toEqual(['host', 'ingress', 'prometheus-stack/prometheus']);
   });
 });
@@ -259,6 +260,29 @@ describe('the policies follow the config', () => {
     expect(evaluator.allowed(u.groups.get('sonarqube/sonarqube')!, u.groups.get('loki/loki')!, 3100)).toBe(false);
     expect(evaluator.allowed(u.groups.get('backstage/backstage')!, u.groups.get('backstage/postgresql')!, 5432)).toBe(true);
     expect(evaluator.allowed(u.intruders.get('backstage')!, u.groups.get('backstage/postgresql')!, 5432)).toBe(false);
+    expect(disagreements(evaluator, flows, policies, u)).toEqual([]);
+  });
+
+  it('with single sign-on (all components on, the bundled Dex): the gateway reaches a UI without a login only through its proxy, which reaches the provider in the cluster', async () => {
+    const build = await buildAllEnabled();
+    const { flows, policies } = intent(build);
+    const evaluator = new PolicyEvaluator(builtPolicies(build));
+    const u = universe(policies, flows, []);
+    const at = (name: string) => u.groups.get(name)!;
+    const proxy = at('sso/proxy');
+    const callers = (to: Endpoint, port: number) => u.endpoints.filter((from) => evaluator.allowed(from, to, port, 'TCP')).map((e) => e.name).sort();
+    // Hubble UI: no longer from the gateway, from the proxy instead.
+    expect(callers(at('cilium/hubble-ui'), 8081)).toEqual(['host', 'sso/proxy']);
+    expect(callers(proxy, 4180)).toEqual(['host', 'ingress']);
+    // The proxies, Grafana and Argo Workflows reach the bundled Dex through argocd-server; nobody else new does.
+    expect(callers(at('argocd/server'), 8080)).toEqual(['argo-workflows/server', 'grafana/grafana', 'host', 'ingress', 'sso/proxy']);
+    expect(callers(at('argocd/dex-server'), 5556)).toEqual(['argocd/server', 'host']);
+    // Vault's OIDC configuration Job reaches Vault's API, and nothing else of Vault.
+    expect(evaluator.allowed(at('vault-oidc/configurer'), at('vault/server'), 8200)).toBe(true);
+    expect(evaluator.allowed(at('vault-oidc/configurer'), at('vault/server'), 8202)).toBe(false);
+    // A proxy reaches no Vault, no Loki.
+    expect(evaluator.allowed(proxy, at('vault/server'), 8200)).toBe(false);
+    expect(evaluator.allowed(proxy, at('loki/loki'), 3100)).toBe(false);
     expect(disagreements(evaluator, flows, policies, u)).toEqual([]);
   });
 
@@ -300,8 +324,8 @@ describe('the policies follow the config', () => {
     expect(JSON.stringify(builtPolicies(build))).not.toContain('"ingress"]');
   });
 
-  it('exposing the Prometheus UI adds exactly the gateway to its callers', async () => {
-    const build = await buildTestSite((c) => (c.components = { ...c.components, 'prometheus-stack': { exposeUi: true } }));
+  it('listing the Prometheus UI as public adds exactly the gateway to its callers', async () => {
+    const build = await buildTestSite((c) => (c.publicUis = ['prometheus']));
     const evaluator = new PolicyEvaluator(builtPolicies(build));
     const { flows, policies } = intent(build);
     const u = universe(policies, flows, []);

@@ -50,7 +50,7 @@ describe('disabling a component', () => {
     for (const c of gone) {
       expect([...elements(build), ...rootApps(build)], c.componentName).not.toContain(c.componentName);
       expect(build.resources.has(c.componentName)).toBe(false);
-      for (const url of c.uiUrls) expect(hosts(build)).not.toContain(new URL(url).hostname);
+      for (const u of c.ui) expect(hosts(build)).not.toContain(`${u.subdomain}.${build.config.site.domain}`);
       // Its namespace goes unless a remaining component still runs there.
       const stillUsed = build.components.some((k) => [k.targetNamespace, ...k.extraNamespaces].includes(c.targetNamespace));
       if (!stillUsed) {
