@@ -44,7 +44,7 @@ export function generateFleet(root: string, count: number): GeneratedFleet {
   const canary = sites.slice(1, 1 + Math.max(1, Math.round(count / 10)));
   const rest = sites.slice(1 + canary.length);
   const rings = [
-    { name: 'first', ref: FLEET_DEFAULT_BRANCH, sites: sites.slice(0, 1) },
+    { name: 'first', sites: sites.slice(0, 1) },
     ...(canary.length ? [{ name: 'canary', sites: canary }] : []),
     ...(rest.length ? [{ name: 'everyone', sites: rest }] : []),
   ];
