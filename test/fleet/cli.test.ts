@@ -4,7 +4,7 @@
  * exactly the group's sites (the others' files keep inode and mtime), --site, a site removal,
  * check, plan, diff grouping identical changes, bootstrap's dry run for one site of several, a
  * second config beside the first, a root below the top of a checkout, `site add`, and a write
- * killed in the middle of the swap. Render and inventory run too when unpacked charts are there
+ * killed in the middle of the swap, and a promotion of the later ring (rollout, promote). Render and inventory run too when unpacked charts are there
  * (EDGE_IDP_CHARTS_DIR), as the other rendered tests do.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -376,4 +376,40 @@ describe.skipIf(!chartsDir)('render and inventory over a fleet (real helm, unpac
     for (const text of perSite) for (const m of text.matchAll(/^ {2}- (\S+\/\S+:\S+)$/gm)) if (!m[1]!.startsWith('http')) expect(images.has(m[1]!), m[1]).toBe(true);
     expect(cli(dir, 'check').code).toBe(0);
   }, 600_000);
+});
+
+describe('rollout rings on the fixture fleet', () => {
+  it('a change on main reaches the canary ring; rollout shows the later ring behind; promote moves exactly that ring, with a diff of exactly its sites', () => {
+    const dir = fleetRepo({ kiosk: 'drop' });
+    const fleetFile = join(dir, 'fleet.yaml');
+    writeFileSync(fleetFile, readFileSync(fleetFile, 'utf8').replace('owner: retail-platform', 'owner: retail-platform-eu'));
+    expect(cli(dir, 'synth').code).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '--quiet', '-m', 'a new owner for every site');
+    const main = git(dir, 'rev-parse', 'main').trim();
+    const before = git(dir, 'rev-parse', 'rings/stores').trim();
+
+    const rollout = cli(dir, 'rollout');
+    expect(rollout.code).toBe(0);
+    const stores = rollout.out.slice(rollout.out.indexOf('stores'));
+    expect(stores).toMatch(/1 commit behind main/);
+    const storesSites = /sites\s+([^\n(]+)\(/.exec(stores)![1]!.split(',').map((s) => s.trim());
+    expect(storesSites.length).toBeGreaterThan(1);
+    expect(storesSites).not.toContain('store-001');
+
+    const first = cli(dir, 'promote', 'canary');
+    expect(first.code).toBe(2);
+    expect(first.err).toMatch(/canary/);
+
+    const promote = cli(dir, 'promote', 'stores');
+    expect(promote.code, promote.err).toBe(0);
+    expect(git(dir, 'rev-parse', 'rings/stores').trim()).toBe(main);
+    expect(git(dir, 'rev-parse', 'main').trim()).toBe(main);
+    expect(before).not.toBe(main);
+    const headings = [...promote.out.matchAll(/^### Sites? (.+)$/gm)].flatMap((m) => [...m[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!));
+    expect(headings.sort()).toEqual([...storesSites].sort());
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+
+    expect(cli(dir, 'rollout').out).not.toMatch(/behind main/);
+  });
 });
