@@ -9,15 +9,12 @@ import {
   KubeRoleBinding,
   KubeServiceAccount,
   Quantity,
-  type Affinity,
   type Container,
   type Volume,
   type PodSecurityContext,
   type EnvVar,
   type VolumeMount,
-  type ResourceRequirements,
   type SecurityContext,
-  type Toleration as KubeToleration,
 } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import {
   PlatformComponent,
@@ -27,9 +24,7 @@ import {
   type PodPart,
   type PodPartKeys,
   type PlatformSite,
-  type ResourceSpec,
 } from '../../platform/model/component.js';
-import { schedulingFor } from '../../platform/model/tiers.js';
 import { CA_ISSUER_REF, CERT_MANAGER_API, certManagerObjectAnnotations } from './cert-manager.js';
 import { ANNOTATIONS } from '../../platform/model/labels.js';
 import type { GeneratedCredential, VaultKubernetesRole } from '../../platform/model/credentials.js';
@@ -41,6 +36,7 @@ import type { ConfigProblem } from '../../platform/config/errors.js';
 import { serviceMonitorCrdExists, serviceMonitorSetting } from './prometheus-operator-crds.js';
 import { volumeSizeProblems } from '../../platform/config/semantics.js';
 import { groupKinds } from '../../platform/model/kinds.js';
+import { ownPodSettings, type OwnPodSettings } from '../../platform/model/own-pod.js';
 import { calledBy, calls, GATEWAY, KUBE_APISERVER, ownPods, service, tcp, WORLD } from '../../platform/model/network.js';
 import {
   BOOTSTRAP_DIR,
@@ -753,21 +749,10 @@ export class Vault extends PlatformComponent {
   }
 
   /** Scheduling and resources of one of our own pods, from its declared part and the tier. */
-  private ownPod(partName: string): {
-    scheduling: { priorityClassName: string; tolerations: KubeToleration[]; affinity?: Affinity };
-    resources: ResourceRequirements;
-  } {
+  private ownPod(partName: string): OwnPodSettings {
     const part = this.parts.find((p) => p.name === partName);
     if (!part) throw new Error(`vault: no part named '${partName}'`);
-    const s = schedulingFor(part.tier);
-    return {
-      scheduling: {
-        priorityClassName: part.priorityClassName,
-        tolerations: structuredClone(part.tolerations) as KubeToleration[],
-        ...(s.affinity ? { affinity: structuredClone(s.affinity) as unknown as Affinity } : {}),
-      },
-      resources: kubeResources(part.resources),
-    };
+    return ownPodSettings(part);
   }
 }
 
@@ -791,12 +776,6 @@ const CONTAINER_SECURITY: SecurityContext = {
   capabilities: { drop: ['ALL'] },
 };
 
-function kubeResources(spec: ResourceSpec): ResourceRequirements {
-  return {
-    requests: { cpu: Quantity.fromString(spec.requests.cpu), memory: Quantity.fromString(spec.requests.memory) },
-    limits: { memory: Quantity.fromString(spec.limits.memory) },
-  };
-}
 
 /**
  * Port of Vault's second, plain-HTTP listener, for the gateway only. The gateway terminates
