@@ -24,6 +24,8 @@ import { mergeLayers, type Layer } from './merge.js';
 import { IMPLICIT_RING, resolveRings, type ResolvedRing, type RingSpec } from './rings.js';
 import { FLEET_FILE, FleetSchema, SINGLE_SITE_FILE, SITES_DIR } from './schema.js';
 import { fileSource, type ConfigSource } from './source.js';
+import { loadTenants } from '../tenants/load.js';
+import type { SiteTenant } from '../model/tenants.js';
 
 /** One site of the fleet, its config resolved. */
 export interface FleetSite {
@@ -36,6 +38,8 @@ export interface FleetSite {
   readonly ring: string;
   /** Its config, merged and resolved; `git.revision` is its ring's ref. */
   readonly config: PlatformConfig;
+  /** The teams that run on it, with their apps there (`tenants/`). */
+  readonly tenants: readonly SiteTenant[];
 }
 
 export interface Fleet {
@@ -131,10 +135,11 @@ export async function loadFleet(opts: LoadFleetOptions): Promise<Fleet> {
     const { data, doc } = parseConfigDocument(await source.read(file), source.display(file));
     const config = await validateConfig(data, { file: source.display(file), catalog: opts.catalog, gitDefaults: gd, doc });
     const ring: ResolvedRing = { name: IMPLICIT_RING, ref: config.git.revision, sites: [config.site.name] };
+    const tenants = await loadTenants({ source, sites: [{ name: config.site.name, groups: [], domain: config.site.domain }], groups: [] });
     return {
       kind,
       file,
-      sites: [{ name: config.site.name, file, groups: [], ring: ring.name, config }],
+      sites: [{ name: config.site.name, file, groups: [], ring: ring.name, config, tenants: tenants.get(config.site.name) ?? [] }],
       rings: [ring],
       defaultBranch: config.git.revision,
       groups: [],
@@ -314,7 +319,7 @@ async function loadFleetFiles(source: ConfigSource, catalog: readonly ComponentC
     try {
       const config = await validateConfig(merged.data, { file: display, catalog, gitDefaults, doc: merged.doc, originOf: merged.originOf });
       if (own.length) errors.push(new ConfigError(display, own));
-      else sites.push({ name: d.name, file: d.file, groups: d.groups, ring, config });
+      else sites.push({ name: d.name, file: d.file, groups: d.groups, ring, config, tenants: [] });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       errors.push(new ConfigError(display, [...own, ...e.problems]));
@@ -322,10 +327,11 @@ async function loadFleetFiles(source: ConfigSource, catalog: readonly ComponentC
   }
   throwErrors(errors);
   throwErrors(duplicateDomains(sites, source));
+  const tenants = await loadTenants({ source, sites: sites.map((s) => ({ name: s.name, groups: s.groups, domain: s.config.site.domain })), groups: groupNames });
   return {
     kind: 'fleet',
     file: FLEET_FILE,
-    sites,
+    sites: sites.map((s) => ({ ...s, tenants: tenants.get(s.name) ?? [] })),
     rings: resolution.rings,
     defaultBranch,
     groups: groupNames,

@@ -15,6 +15,7 @@ import type { ComponentSettings, PlatformConfig } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
 import type { GeneratedCredential, VaultKubernetesRole } from './credentials.js';
 import type { ComponentNetwork } from './network.js';
+import type { SiteTenant } from './tenants.js';
 import type { OidcClient, UiEndpoint, UiExposure, UiProxyFacts } from './ui.js';
 
 export type { OidcClient, UiEndpoint, UiLogin, UiProxyFacts } from './ui.js';
@@ -164,6 +165,8 @@ export interface PlatformContext {
   readonly config: PlatformConfig;
   /** The config file, for error messages. */
   readonly configFile: string;
+  /** The teams that run on this site, with their apps here (`tenants/`; see `model/tenants.ts`). */
+  readonly tenants: readonly SiteTenant[];
 }
 
 /**

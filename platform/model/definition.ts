@@ -40,6 +40,12 @@ export interface ComponentDefinitionInput<S extends TProperties> extends Compone
    * schema passed. Default: none.
    */
   readonly check?: (settings: Partial<Static<TObject<S>>>) => readonly ConfigProblem[];
+  /**
+   * Whether the site gives the component anything to do, decided from the context alone (the
+   * tenants component: a site no team runs on has no tenant objects). An enabled component that
+   * is not present is built as if disabled. Default: always present.
+   */
+  readonly present?: (context: PlatformContext) => boolean;
   /** Phase 1: builds the component from its own settings. */
   readonly build: (scope: Construct, ctx: BuildContext<S>) => PlatformComponent;
 }

@@ -20,6 +20,8 @@ export const LABELS = {
   site: `${PLATFORM_DOMAIN}/site`,
   /** Set on namespaces that hold tenant applications (policies generate default-deny for them). */
   tenant: `${PLATFORM_DOMAIN}/tenant`,
+  /** The team a tenant namespace, AppProject or Application belongs to (`tenants/<team>/`). */
+  team: `${PLATFORM_DOMAIN}/team`,
 } as const;
 
 /** The labels every platform namespace must carry (checked by policy and by tests). */

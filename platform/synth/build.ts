@@ -5,6 +5,7 @@
 import { App } from 'cdk8s';
 import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
+import type { SiteTenant } from '../model/tenants.js';
 import { healthCustomizationsCm } from '../argocd/health.js';
 import { describeDelivery, isCrossNamespaceRoute, RootChart } from '../argocd/root.js';
 import { addPriorityClasses } from '../argocd/priority-classes.js';
@@ -44,12 +45,15 @@ export interface BuildOptions {
   readonly previousInventory?: string;
   /** Where `previousInventory` came from when it is not this site's own file (see `findPreviousInventory`). */
   readonly inventoryCarriedFrom?: string;
+  /** The teams that run on this site (`tenants/`). Default: none. */
+  readonly tenants?: readonly SiteTenant[];
 }
 
-export function buildSite({ config, configFile, catalog, previousInventory, inventoryCarriedFrom }: BuildOptions): SiteBuild {
+export function buildSite({ config, configFile, catalog, previousInventory, inventoryCarriedFrom, tenants = [] }: BuildOptions): SiteBuild {
   const app = new App();
-  const context = { config, configFile };
-  const enabled = (name: string): boolean => config.components[name]?.enabled === true;
+  const context = { config, configFile, tenants };
+  const present = new Map(catalog.map((d) => [d.name, d.present?.(context) ?? true]));
+  const enabled = (name: string): boolean => config.components[name]?.enabled === true && present.get(name) === true;
   // Phase 1: every enabled component from its own settings (catalog order; no component sees another).
   const components = catalog
     .filter((d) => enabled(d.name))

@@ -187,6 +187,7 @@ export async function buildFleetSite(
     catalog,
     previousInventory,
     ...(carriedFrom ? { inventoryCarriedFrom: carriedFrom } : {}),
+    tenants: site.tenants,
   });
   return site.config.rendered ? withRenderedCharts(build, previousInventory) : build;
 }

@@ -174,7 +174,7 @@ describe('cert-manager', () => {
     // Built in a config without the CRD bundle (prometheus-operator-crds disabled).
     const { name, layer, tier, description } = certManager;
     const alone = certManager.build(new App(), {
-      context: { config: site.config, configFile: 'platform.yaml' },
+      context: { config: site.config, configFile: 'platform.yaml', tenants: [] },
       definition: { name, layer, tier, description },
       settings: { enabled: true },
       enabled: (n) => n !== 'prometheus-operator-crds',

@@ -64,5 +64,5 @@ export function makeComponent(
   const settings: ComponentSettings = { enabled: true };
   const { tier, layer = '01-services', ...rest } = decl;
   const definition = { name: id, layer, tier, description: `render test component ${id}` };
-  return new PlatformComponent(new App(), { context: { config, configFile: 'platform.yaml' }, definition, settings }, rest);
+  return new PlatformComponent(new App(), { context: { config, configFile: 'platform.yaml', tenants: [] }, definition, settings }, rest);
 }
