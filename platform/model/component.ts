@@ -15,7 +15,7 @@ import type { ComponentSettings, PlatformConfig } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
 import type { GeneratedCredential, VaultKubernetesRole } from './credentials.js';
 import type { ComponentNetwork } from './network.js';
-import type { SiteTenant } from './tenants.js';
+import type { SiteTenant, TenantAppDelivery } from './tenants.js';
 import type { OidcClient, UiEndpoint, UiExposure, UiProxyFacts } from './ui.js';
 
 export type { OidcClient, UiEndpoint, UiLogin, UiProxyFacts } from './ui.js';
@@ -448,6 +448,7 @@ export class PlatformComponent extends Chart {
   protected readonly context: PlatformContext;
   private aggregated = false;
   private exposures: readonly UiExposure[] = [];
+  private apps: readonly TenantAppDelivery[] = [];
 
   constructor(scope: Construct, props: PlatformComponentProps, decl: ComponentDeclaration) {
     const id = props.definition.name;
@@ -517,6 +518,20 @@ export class PlatformComponent extends Chart {
   /** Publishes the UI exposures this component routes by (phase 2; see {@link uiExposures}). */
   protected publishUiExposures(list: readonly UiExposure[]): void {
     this.exposures = list;
+  }
+
+  /**
+   * The teams' apps this component generates, each a chart of its own delivered by its own
+   * Application in its team's project (written to `tenantAppDir`, not to the component's
+   * resources); empty for every other component.
+   */
+  get tenantApps(): readonly TenantAppDelivery[] {
+    return this.apps;
+  }
+
+  /** Publishes the tenant apps this component generated (phase 1; see {@link tenantApps}). */
+  protected publishTenantApps(list: readonly TenantAppDelivery[]): void {
+    this.apps = list;
   }
 
   /** Pod-bearing parts, resolved to the component's tier. */

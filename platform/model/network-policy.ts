@@ -95,7 +95,7 @@ export function endName(end: FlowEnd): string {
 function podsEnd(c: PlatformComponent, group: string): FlowEnd {
   const g = c.network?.pods[group];
   if (!g) throw new Error(`component '${c.componentName}' has no pod group '${group}' in network.pods`);
-  return { kind: 'pods', component: c.componentName, group, namespace: c.targetNamespace, labels: g.labels, hostNetwork: g.hostNetwork ?? false };
+  return { kind: 'pods', component: c.componentName, group, namespace: g.namespace ?? c.targetNamespace, labels: g.labels, hostNetwork: g.hostNetwork ?? false };
 }
 
 /** The pods and pod port behind a Service of an enabled component, or undefined when none declares it. */

@@ -57,6 +57,12 @@ export interface PodGroup {
    * the component must select exactly them instead. Default: false.
    */
   readonly createdAtRuntime?: boolean;
+  /**
+   * The namespace the pods run in, for a component whose pods are not in its own namespace (the
+   * tenants component runs each team's apps in the team's namespace, one of its
+   * `extraNamespaces`). Default: the component's namespace.
+   */
+  readonly namespace?: string;
 }
 
 /** A Service of the component (rendered by its chart or made by the component), by what it routes to. */

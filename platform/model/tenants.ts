@@ -4,6 +4,7 @@
  * (`platform/tenants/load.ts`) makes them from `tenants/<team>/…`; the tenants component, the
  * root (projects, the tenant ApplicationSet), the capacity planner and the CLI read them.
  */
+import type { Chart } from 'cdk8s';
 
 /** The team's quota on one site, as Kubernetes quantities (defaults applied). */
 export interface TenantQuota {
@@ -75,4 +76,18 @@ export function tenantProject(team: string): string {
  */
 export function tenantApplication(team: string, app: string): string {
   return `tenant-${team}-${app}`;
+}
+
+/**
+ * One app's objects as the tenants component publishes them: a cdk8s Chart of its own (a child
+ * of the component's, so phase-2 aggregators such as External Secrets' see its objects, but
+ * outside the component's own resources). Synth writes it to `tenantAppDir`; the root gives it
+ * an Application in the team's project.
+ */
+export interface TenantAppDelivery {
+  readonly team: string;
+  readonly app: string;
+  /** The team's namespace: the Application's destination. */
+  readonly namespace: string;
+  readonly chart: Chart;
 }
