@@ -93,7 +93,7 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
   files.set(`${argocdDataDir(site)}/health-customizations.yaml`, yamlFile({ configs: { cm: healthCustomizationsCm() } }));
   const env = bootstrapEnv(config, components);
   files.set(env.path, env.content);
-  const partial = { config, components, deliveries, rootObjects, resources, files };
+  const partial = { config, tenants, components, deliveries, rootObjects, resources, files };
   files.set(inventoryFile(site), inventoryYaml(mergeWithPrevious(partial, previousInventory)));
   const plan = planSite(partial);
   files.set(

@@ -3,6 +3,7 @@ import type { PlatformConfig } from '../config/schema.js';
 import type { PlatformComponent } from '../model/component.js';
 import type { ComponentDelivery } from '../argocd/root.js';
 import type { CapacityPlan } from '../planner/index.js';
+import type { SiteTenant } from '../model/tenants.js';
 
 export interface KubeObject {
   readonly apiVersion: string;
@@ -13,6 +14,8 @@ export interface KubeObject {
 
 export interface SiteBuild {
   readonly config: PlatformConfig;
+  /** The teams that run on the site, with their apps there. */
+  readonly tenants: readonly SiteTenant[];
   readonly components: readonly PlatformComponent[];
   readonly deliveries: readonly ComponentDelivery[];
   /** Objects under root/, in emission order. */
