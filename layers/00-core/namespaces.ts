@@ -2,7 +2,8 @@ import type { Construct } from 'constructs';
 import { KubeNamespace } from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { PlatformComponent, type PlatformComponentProps, type PlatformSite } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
-import { ANNOTATIONS, type PodSecurityLevel } from '../../platform/model/labels.js';
+import { ANNOTATIONS, LABELS, type PodSecurityLevel } from '../../platform/model/labels.js';
+import { TENANT_LABEL_VALUE } from '../../policies/tenant-namespace-defaults.js';
 import { isSystemNamespace, mostPermissive, namespaceLabels } from '../../platform/model/namespaces.js';
 import { compareTiers, type TierName } from '../../platform/model/tiers.js';
 import { ARGOCD_NAMESPACE } from '../../platform/argocd/constants.js';
@@ -69,14 +70,24 @@ export class Namespaces extends PlatformComponent {
     });
   }
 
-  /** Phase 2: one Namespace per namespace of every enabled component. */
+  /**
+   * Phase 2: one Namespace per namespace of every enabled component. A team's namespace (one the
+   * tenants component uses) is owned by the team and labelled as a tenant namespace, so the
+   * tenant-namespace-defaults policy applies to it; created here, in the core layer, like every
+   * namespace, so its network policy (root wave 1) has somewhere to go before any team pod starts.
+   */
   protected override aggregate(site: PlatformSite): void {
     this.namespaces = platformNamespaces(site.components);
+    const teams = new Map(this.context.tenants.map((t) => [t.namespace, t.name]));
     for (const ns of this.namespaces) {
+      const team = teams.get(ns.name);
       new KubeNamespace(this, ns.name, {
         metadata: {
           name: ns.name,
-          labels: namespaceLabels(site.config, ns.tier, ns.podSecurity),
+          labels: {
+            ...namespaceLabels(site.config, ns.tier, ns.podSecurity),
+            ...(team !== undefined ? { [LABELS.owner]: team, [LABELS.tenant]: TENANT_LABEL_VALUE, [LABELS.team]: team } : {}),
+          },
           ...(ns.protected ? { annotations: { [ANNOTATIONS.syncOptions]: 'Prune=false,Delete=false' } } : {}),
         },
       });

@@ -3,7 +3,9 @@ import type { Construct } from 'constructs';
 import { Type } from '@sinclair/typebox';
 import { PlatformComponent, type PlatformComponentProps, type PlatformSite } from '../../platform/model/component.js';
 import { defineComponent } from '../../platform/model/definition.js';
-import { ANNOTATIONS } from '../../platform/model/labels.js';
+import { ANNOTATIONS, LABELS } from '../../platform/model/labels.js';
+import { TENANTS_COMPONENT, type SiteTenant } from '../../platform/model/tenants.js';
+import { ConfigError } from '../../platform/config/errors.js';
 import { uiExposures, type UiAccess, type UiExposure } from '../../platform/model/ui.js';
 import { CA_ISSUER } from '../01-services/cert-manager.js';
 import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
@@ -66,12 +68,49 @@ export function uiRoutes(exposures: readonly UiExposure[]): UiRoute[] {
   );
 }
 
+/** Gateway API's limit on a Gateway's listeners (`spec.listeners` maxItems in the CRD). */
+export const MAX_GATEWAY_LISTENERS = 64;
+
+/** One team's HTTPS listener: a hostname it may serve, admitting routes from its namespace only. */
+export interface TenantListener {
+  readonly team: string;
+  readonly name: string;
+  readonly hostname: string;
+  readonly namespace: string;
+  /** The team's certificate Secret (every hostname of the team), in the gateway namespace. */
+  readonly secretName: string;
+}
+
+/** The team's certificate and its Secret: `tenant-<team>`, `tenant-<team>-tls`. */
+export function tenantCertificateName(team: string): string {
+  return `tenant-${team}`;
+}
+
+/** One listener per hostname of every team, `tenant-<team>-<n>` in the team's hostname order. */
+export function tenantListeners(tenants: readonly SiteTenant[]): TenantListener[] {
+  return tenants.flatMap((t) =>
+    t.hostnames.map((hostname, i) => ({
+      team: t.name,
+      name: `${tenantCertificateName(t.name)}-${i}`,
+      hostname,
+      namespace: t.namespace,
+      secretName: `${tenantCertificateName(t.name)}-tls`,
+    })),
+  );
+}
+
 export interface PlatformGatewayProps extends PlatformComponentProps {
   /**
    * A fixed IPv4 address for the Gateway's LoadBalancer Service (`spec.addresses`), taken by
    * Cilium LB IPAM from a CiliumLoadBalancerIPPool. Default: none (LB IPAM picks one).
    */
   readonly address?: string;
+  /**
+   * The teams whose routes the Gateway admits (the site's tenants when the tenants component is
+   * enabled): each gets a certificate for its hostnames and one HTTPS listener per hostname that
+   * admits HTTPRoutes from its namespace only. Default: none.
+   */
+  readonly tenants?: readonly SiteTenant[];
 }
 
 /**
@@ -107,6 +146,14 @@ export interface PlatformGatewayProps extends PlatformComponentProps {
  * announcements so the LAN can reach it) — cluster-scoped, so layer 00's business. Without an
  * address the Gateway is never Programmed and ArgoCD keeps it Progressing.
  *
+ * - per team (issue 17), a certificate for the team's hostnames (`*.<team>.<domain>` by
+ *   default) signed by the site CA, and one HTTPS listener per hostname that admits HTTPRoutes
+ *   from the team's namespace only: a team routes its own hostnames and nothing else, and no
+ *   other namespace can attach to them. A listener for `*.<team>.<domain>` is more specific than
+ *   the platform's `*.<domain>`, so requests for the team's hosts pick it (and its certificate);
+ *   the platform's listener still admits only the platform's UIs. The HTTP listener's redirect
+ *   covers the teams' hosts under the site domain.
+ *
  * No pods: no parts, no requests.
  */
 export class PlatformGateway extends PlatformComponent {
@@ -123,7 +170,10 @@ export class PlatformGateway extends PlatformComponent {
       network: { pods: {}, routesUis: true },
     });
     this.address = props.address;
+    this.tenants = props.tenants ?? [];
   }
+
+  private readonly tenants: readonly SiteTenant[];
 
   /** Phase 2: the certificate, the Gateway and one route per routed UI of every enabled component. */
   protected override aggregate(site: PlatformSite): void {
@@ -148,6 +198,34 @@ export class PlatformGateway extends PlatformComponent {
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
       },
     });
+
+    const teamListeners = tenantListeners(this.tenants);
+    if (teamListeners.length + 2 > MAX_GATEWAY_LISTENERS) {
+      throw new ConfigError(this.context.configFile, [
+        {
+          path: 'tenants',
+          message: `the teams on this site declare ${teamListeners.length} hostnames, and the site Gateway has room for ${MAX_GATEWAY_LISTENERS - 2} (Gateway API allows ${MAX_GATEWAY_LISTENERS} listeners, 2 are the platform's): use fewer hostnames per team (one wildcard each is the default)`,
+        },
+      ]);
+    }
+    for (const t of this.tenants) {
+      new ApiObject(this, `tenant-certificate-${t.name}`, {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: {
+          name: tenantCertificateName(t.name),
+          namespace: GATEWAY_NAMESPACE,
+          labels: { [LABELS.team]: t.name },
+          annotations: { ...CR_SYNC_OPTIONS, [ANNOTATIONS.syncWave]: CERTIFICATE_WAVE },
+        },
+        spec: {
+          secretName: teamListeners.find((l) => l.team === t.name)!.secretName,
+          dnsNames: [...t.hostnames],
+          issuerRef: { group: 'cert-manager.io', kind: CA_ISSUER_KIND, name: CA_ISSUER },
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        },
+      });
+    }
 
     const routeNamespaces = [...new Set(this.routes.map((r) => r.namespace))].sort();
     const routeKinds = [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }];
@@ -182,6 +260,17 @@ export class PlatformGateway extends PlatformComponent {
               kinds: routeKinds,
             },
           },
+          ...teamListeners.map((l) => ({
+            name: l.name,
+            protocol: 'HTTPS',
+            port: 443,
+            hostname: l.hostname,
+            tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: l.secretName }] },
+            allowedRoutes: {
+              namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [l.namespace] }] } },
+              kinds: routeKinds,
+            },
+          })),
         ],
       },
     });
@@ -231,5 +320,10 @@ export const gateway = defineComponent({
     ),
   },
   requires: [{ component: 'cert-manager', why: 'the wildcard certificate is a cert-manager Certificate signed by the site CA' }],
-  build: (scope, ctx) => new PlatformGateway(scope, { ...ctx, ...(ctx.settings.address !== undefined ? { address: ctx.settings.address } : {}) }),
+  build: (scope, ctx) =>
+    new PlatformGateway(scope, {
+      ...ctx,
+      ...(ctx.settings.address !== undefined ? { address: ctx.settings.address } : {}),
+      tenants: ctx.enabled(TENANTS_COMPONENT) ? ctx.context.tenants : [],
+    }),
 });

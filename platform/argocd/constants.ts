@@ -35,6 +35,9 @@ export const CR_SYNC_OPTIONS = { [ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISS
  */
 export const ROUTES_PROJECT = 'edge-idp-routes';
 
+/** The ApplicationSet of every team's apps: one Application per app, in its team's project (`root.ts`). */
+export const TENANT_APPS_APPLICATIONSET = 'edge-idp-tenant-apps';
+
 /** Name of the root Application and its AppProject. */
 export const ROOT_NAME = 'edge-idp-root';
 

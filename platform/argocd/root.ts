@@ -19,7 +19,8 @@ import { LAYERS, layerIndex, type LayerId } from '../model/layers.js';
 import { mergeValues } from '../model/values.js';
 import { rootDir } from '../synth/paths.js';
 import { applicationElement, componentProject, platformRepo, projectName, repoPath, routesElement, SHARED_SYNC_POLICY, type ApplicationElement } from './applications.js';
-import { ARGOCD_NAMESPACE, IN_CLUSTER, RESOURCES_FINALIZER, ROOT_NAME, ROUTES_PROJECT } from './constants.js';
+import { ARGOCD_NAMESPACE, IN_CLUSTER, RESOURCES_FINALIZER, ROOT_NAME, ROUTES_PROJECT, TENANT_APPS_APPLICATIONSET } from './constants.js';
+import { tenantApplication, tenantProject, type SiteTenant } from '../model/tenants.js';
 
 const ARGO_API = 'argoproj.io/v1alpha1';
 
@@ -163,6 +164,53 @@ function projectSpec(description: string, members: readonly ComponentDelivery[],
   };
 }
 
+/** One team's apps on the site, as the root delivers them. */
+export interface TenantDelivery {
+  readonly tenant: SiteTenant;
+  /** Its apps on this site: each app's folder under synth/ and the kinds of its objects. */
+  readonly apps: readonly { readonly app: string; readonly path: string; readonly kinds: readonly GroupKind[] }[];
+}
+
+/**
+ * Its wave: after the tenants layer (the teams' namespaces, quotas, Roles and secret stores,
+ * delivered by the layer's ApplicationSet) is Healthy, so an app never starts in a namespace
+ * without its quota, LimitRange or network policy.
+ */
+export const TENANT_APPS_WAVE = layerWave('04-tenants') + 5;
+
+/**
+ * A team's AppProject: its namespace as the only destination, no cluster-scoped kind, the
+ * namespaced kinds its apps' objects use and nothing else, the platform repository as the only
+ * source, and an `owners` role for its owner groups (sync and read its apps and their logs in
+ * ArgoCD; everything else goes through a pull request). The team's namespace itself, its quota,
+ * LimitRange, Role and network policy belong to the platform (the tenants layer), not to this
+ * project: a team cannot raise its own quota.
+ */
+function tenantProjectSpec(t: TenantDelivery, config: PlatformConfig): Record<string, unknown> {
+  const project = tenantProject(t.tenant.name);
+  const groups = [...t.tenant.owners.groups].sort(compareText);
+  const policy = (resource: string, action: string) => `p, proj:${project}:owners, ${resource}, ${action}, ${project}/*, allow`;
+  return {
+    description: `Team ${t.tenant.name}: its apps, into namespace ${t.tenant.namespace} only; no cluster-scoped kind.`,
+    sourceRepos: [config.git.repoURL],
+    destinations: [{ server: IN_CLUSTER, namespace: t.tenant.namespace }],
+    clusterResourceWhitelist: [],
+    namespaceResourceWhitelist: namespacedWhitelist(t.apps.flatMap((a) => a.kinds)),
+    ...(groups.length
+      ? {
+          roles: [
+            {
+              name: 'owners',
+              description: `Owners of team ${t.tenant.name} (tenants/${t.tenant.name}/tenant.yaml): read and sync its apps, read their logs.`,
+              groups,
+              policies: [policy('applications', 'get'), policy('applications', 'sync'), policy('logs', 'get')],
+            },
+          ],
+        }
+      : {}),
+  };
+}
+
 /** The root chart: every object under `synth/<site>/root/`. */
 export class RootChart extends Chart {
   constructor(
@@ -171,6 +219,8 @@ export class RootChart extends Chart {
     props: {
       config: PlatformConfig;
       deliveries: readonly ComponentDelivery[];
+      /** Every team on the site with its apps here. Default: none. */
+      tenants?: readonly TenantDelivery[];
       /** Adds cluster basics (PriorityClasses) to the chart. */
       addBasics: (scope: Construct) => void;
     },
@@ -242,6 +292,21 @@ export class RootChart extends Chart {
       });
     }
 
+    const tenants = [...(props.tenants ?? [])].sort((a, b) => compareText(a.tenant.name, b.tenant.name));
+    for (const t of tenants) {
+      new ApiObject(this, `project-${tenantProject(t.tenant.name)}`, {
+        apiVersion: ARGO_API,
+        kind: 'AppProject',
+        metadata: {
+          name: tenantProject(t.tenant.name),
+          namespace: ARGOCD_NAMESPACE,
+          labels: { ...commonLabels('04-tenants'), [LABELS.team]: t.tenant.name },
+          annotations: waveAnnotation(BASICS_WAVE),
+        },
+        spec: tenantProjectSpec(t, config),
+      });
+    }
+
     props.addBasics(this);
     for (const child of this.node.children) {
       if (child instanceof ApiObject && child.kind === 'PriorityClass') {
@@ -275,7 +340,59 @@ export class RootChart extends Chart {
         .flatMap(elementsOf);
       new ApiObject(this, `applicationset-${layer.id}`, layerApplicationSet(layer.id, elements));
     }
+    const apps = tenants.flatMap((t) => t.apps.map((a) => ({ tenant: t.tenant, ...a })));
+    if (apps.length) new ApiObject(this, 'applicationset-tenant-apps', tenantAppsApplicationSet(config, apps));
   }
+}
+
+/**
+ * The teams' apps: one Application per app (`tenant-<team>-<app>`), in its team's project, into
+ * its team's namespace, from its folder under synth/. Unlike the layers' elements, a team's
+ * element can name only its own project and namespace (both derived from the team's name by
+ * synth), and the project refuses anything else.
+ */
+function tenantAppsApplicationSet(config: PlatformConfig, apps: readonly { tenant: SiteTenant; app: string; path: string }[]) {
+  const elements = apps.map((a) => ({
+    name: tenantApplication(a.tenant.name, a.app),
+    team: a.tenant.name,
+    project: tenantProject(a.tenant.name),
+    namespace: a.tenant.namespace,
+    path: repoPath(config, a.path),
+  }));
+  return {
+    apiVersion: ARGO_API,
+    kind: 'ApplicationSet',
+    metadata: {
+      name: TENANT_APPS_APPLICATIONSET,
+      namespace: ARGOCD_NAMESPACE,
+      labels: commonLabels('04-tenants'),
+      annotations: { ...waveAnnotation(TENANT_APPS_WAVE), [ANNOTATIONS.expectedApplications]: String(elements.length) },
+    },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      syncPolicy: { preserveResourcesOnDeletion: false },
+      generators: [{ list: { elements } }],
+      template: {
+        metadata: {
+          name: '{{ .name }}',
+          namespace: ARGOCD_NAMESPACE,
+          labels: { ...commonLabels('04-tenants'), [LABELS.component]: '{{ .name }}', [LABELS.team]: '{{ .team }}' },
+          // Removing an app from git removes its objects.
+          finalizers: [RESOURCES_FINALIZER],
+        },
+        spec: {
+          project: '{{ .project }}',
+          source: { ...platformRepo(config), path: '{{ .path }}' },
+          destination: { server: IN_CLUSTER, namespace: '{{ .namespace }}' },
+          syncPolicy: mergeValues(SHARED_SYNC_POLICY as unknown as Record<string, unknown>, {
+            automated: { prune: true },
+            syncOptions: ['PruneLast=true'],
+          }),
+        },
+      },
+    },
+  };
 }
 
 /** A component's Applications: its own, then its routes' when it has cross-namespace routes. */

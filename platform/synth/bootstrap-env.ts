@@ -9,7 +9,7 @@ import { CONTROL_PLANE_TAINT, TIER_LIST } from '../model/tiers.js';
 import { isSystemNamespace } from '../model/namespaces.js';
 import { platformApiVersions } from '../argocd/capabilities.js';
 import { LAYERS } from '../model/layers.js';
-import { ARGOCD_FIELD_MANAGER, ARGOCD_NAMESPACE, ROOT_NAME } from '../argocd/constants.js';
+import { ARGOCD_FIELD_MANAGER, ARGOCD_NAMESPACE, ROOT_NAME, TENANT_APPS_APPLICATIONSET } from '../argocd/constants.js';
 import { projectName } from '../argocd/applications.js';
 import { bootstrapDir, resourcesDir, rootDir, valuesFile } from './paths.js';
 import { GENERATED_HEADER, objectFileBase } from './files.js';
@@ -118,7 +118,8 @@ export function bootstrapEnv(config: PlatformConfig, components: readonly Platfo
     ['ROOT_PROJECT', `${rootDir(site)}/${objectFileBase('AppProject', ROOT_NAME)}.yaml`],
     ['ROOT_APPLICATION', `${rootDir(site)}/${objectFileBase('Application', ROOT_NAME)}.yaml`],
     ['ROOT_APPLICATION_NAME', ROOT_NAME],
-    ['APPLICATIONSETS', LAYERS.map((l) => projectName(l.id)).join(' ')],
+    // The layers in order, then the teams' apps when the site has any (the root creates that set last).
+    ['APPLICATIONSETS', [...LAYERS.map((l) => projectName(l.id)), ...(components.some((c) => c.tenantApps.length) ? [TENANT_APPS_APPLICATIONSET] : [])].join(' ')],
     ['URLS', urls.join(' ')],
   ];
   // ARGOCD_NAMESPACE may come twice (from the chart and the constant): keep the first.

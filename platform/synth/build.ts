@@ -13,7 +13,9 @@ import { planSite } from './capacity.js';
 import { siteReadme } from './readme.js';
 import { inventoryFile, inventoryYaml, mergeWithPrevious } from '../render/inventory.js';
 import { requestsByComponent } from './summary.js';
-import { argocdDataDir, resourcesDir, rootDir, routesDir, siteReadmeFile, valuesFile } from './paths.js';
+import { argocdDataDir, resourcesDir, rootDir, routesDir, siteReadmeFile, tenantAppDir, valuesFile } from './paths.js';
+import { apiGroup } from '../model/kinds.js';
+import { assertNoNamespaceClash, TENANTS_COMPONENT } from '../model/tenants.js';
 import { bootstrapEnv } from './bootstrap-env.js';
 import { objectFileBase, yamlFile } from './files.js';
 import type { KubeObject, SiteBuild } from './site-build.js';
@@ -70,6 +72,8 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
       }
       return built;
     });
+  // A team's namespace is its name: it may not be a namespace the platform uses on this site.
+  if (enabled(TENANTS_COMPONENT)) assertNoNamespaceClash(tenants, components.filter((c) => c.componentName !== TENANTS_COMPONENT));
   // Phase 2: aggregators over the complete set (namespaces, routes, scrape targets, Vault, policies…).
   const platformSite = { config, components };
   for (const c of components) c.runAggregate(platformSite);
@@ -77,7 +81,15 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
   // Each component's objects are resolved once and used for its Application, project and files.
   const resources = new Map<string, KubeObject[]>(components.map((c) => [c.componentName, c.toJson() as KubeObject[]]));
   const deliveries = components.map((c) => describeDelivery(c, config, resources.get(c.componentName)!));
-  const root = new RootChart(app, 'root', { config, deliveries, addBasics: addPriorityClasses });
+  // The teams' apps: each its own folder and Application (in its team's project), objects resolved once.
+  const tenantApps = components.flatMap((c) => c.tenantApps).map((a) => ({ ...a, objects: a.chart.toJson() as KubeObject[], path: tenantAppDir(config.site.name, a.team, a.app) }));
+  const tenantDeliveries = tenants.map((tenant) => ({
+    tenant,
+    apps: tenantApps
+      .filter((a) => a.team === tenant.name)
+      .map((a) => ({ app: a.app, path: a.path, kinds: a.objects.map((o) => ({ group: apiGroup(o.apiVersion), kind: o.kind })) })),
+  }));
+  const root = new RootChart(app, 'root', { config, deliveries, tenants: enabled(TENANTS_COMPONENT) ? tenantDeliveries : [], addBasics: addPriorityClasses });
 
   const site = config.site.name;
   const files = new Map<string, string>();
@@ -88,6 +100,7 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
     objectFiles(resourcesDir(site, c.layer, c.componentName), objects.filter((o) => !isCrossNamespaceRoute(c, o)), files);
     objectFiles(routesDir(site, c.layer, c.componentName), objects.filter((o) => isCrossNamespaceRoute(c, o)), files);
   }
+  for (const a of tenantApps) objectFiles(a.path, a.objects, files);
   const rootObjects = root.toJson() as KubeObject[];
   objectFiles(rootDir(site), rootObjects, files);
   files.set(`${argocdDataDir(site)}/health-customizations.yaml`, yamlFile({ configs: { cm: healthCustomizationsCm() } }));
