@@ -347,52 +347,25 @@ export class RootChart extends Chart {
 
 /**
  * The teams' apps: one Application per app (`tenant-<team>-<app>`), in its team's project, into
- * its team's namespace, from its folder under synth/. Unlike the layers' elements, a team's
- * element can name only its own project and namespace (both derived from the team's name by
- * synth), and the project refuses anything else.
+ * its team's namespace, from its folder under synth/; pruned, and deleted with its objects when
+ * the app leaves git. The same element shape and template as the layers' ApplicationSets, so the
+ * same checks (ArgoCD's own templating in the cluster suite, the sync order, the diff) read it.
+ * A team's element names only its own project and namespace (both derived from the team's name
+ * by synth), and that project refuses anything else.
  */
 function tenantAppsApplicationSet(config: PlatformConfig, apps: readonly { tenant: SiteTenant; app: string; path: string }[]) {
-  const elements = apps.map((a) => ({
+  const elements: ApplicationElement[] = apps.map((a) => ({
     name: tenantApplication(a.tenant.name, a.app),
-    team: a.tenant.name,
-    project: tenantProject(a.tenant.name),
     namespace: a.tenant.namespace,
-    path: repoPath(config, a.path),
+    layer: '04-tenants',
+    project: tenantProject(a.tenant.name),
+    sources: [{ ...platformRepo(config), path: repoPath(config, a.path) }],
+    syncOptions: ['PruneLast=true'],
+    prune: true,
+    cascadeDelete: true,
+    ignoreDifferences: [],
   }));
-  return {
-    apiVersion: ARGO_API,
-    kind: 'ApplicationSet',
-    metadata: {
-      name: TENANT_APPS_APPLICATIONSET,
-      namespace: ARGOCD_NAMESPACE,
-      labels: commonLabels('04-tenants'),
-      annotations: { ...waveAnnotation(TENANT_APPS_WAVE), [ANNOTATIONS.expectedApplications]: String(elements.length) },
-    },
-    spec: {
-      goTemplate: true,
-      goTemplateOptions: ['missingkey=error'],
-      syncPolicy: { preserveResourcesOnDeletion: false },
-      generators: [{ list: { elements } }],
-      template: {
-        metadata: {
-          name: '{{ .name }}',
-          namespace: ARGOCD_NAMESPACE,
-          labels: { ...commonLabels('04-tenants'), [LABELS.component]: '{{ .name }}', [LABELS.team]: '{{ .team }}' },
-          // Removing an app from git removes its objects.
-          finalizers: [RESOURCES_FINALIZER],
-        },
-        spec: {
-          project: '{{ .project }}',
-          source: { ...platformRepo(config), path: '{{ .path }}' },
-          destination: { server: IN_CLUSTER, namespace: '{{ .namespace }}' },
-          syncPolicy: mergeValues(SHARED_SYNC_POLICY as unknown as Record<string, unknown>, {
-            automated: { prune: true },
-            syncOptions: ['PruneLast=true'],
-          }),
-        },
-      },
-    },
-  };
+  return applicationSet(TENANT_APPS_APPLICATIONSET, '04-tenants', TENANT_APPS_WAVE, elements);
 }
 
 /** A component's Applications: its own, then its routes' when it has cross-namespace routes. */
@@ -448,7 +421,10 @@ spec:
 `;
 
 function layerApplicationSet(layer: LayerId, elements: readonly ApplicationElement[]) {
-  const name = projectName(layer);
+  return applicationSet(projectName(layer), layer, layerWave(layer), elements);
+}
+
+function applicationSet(name: string, layer: LayerId, wave: number, elements: readonly ApplicationElement[]) {
   return {
     apiVersion: ARGO_API,
     kind: 'ApplicationSet',
@@ -457,7 +433,7 @@ function layerApplicationSet(layer: LayerId, elements: readonly ApplicationEleme
       namespace: ARGOCD_NAMESPACE,
       labels: commonLabels(layer),
       annotations: {
-        ...waveAnnotation(layerWave(layer)),
+        ...waveAnnotation(wave),
         [ANNOTATIONS.expectedApplications]: String(elements.length),
       },
     },
@@ -474,7 +450,7 @@ function layerApplicationSet(layer: LayerId, elements: readonly ApplicationEleme
           labels: { ...commonLabels(layer), [LABELS.component]: '{{ .name }}' },
         },
         spec: {
-          // Per element: the layer's project, or the routes project for a routes Application.
+          // Per element: the layer's project, the routes project for a routes Application, or a team's.
           // The elements are ours, written to git by synth (not from an SCM or PR generator),
           // so a templated project grants nothing a commit could not grant anyway.
           project: '{{ .project }}',
