@@ -76,6 +76,7 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
   if (enabled(TENANTS_COMPONENT)) assertNoNamespaceClash(tenants, components.filter((c) => c.componentName !== TENANTS_COMPONENT));
   // Phase 2: aggregators over the complete set (namespaces, routes, scrape targets, Vault, policies…).
   const platformSite = { config, components };
+  for (const c of components) c.runCheck(platformSite);
   for (const c of components) c.runAggregate(platformSite);
 
   // Each component's objects are resolved once and used for its Application, project and files.
