@@ -11,15 +11,13 @@ import { IntOrString, KubePodDisruptionBudget, Quantity } from 'cdk8s-plus-28/li
 import type { Construct } from 'constructs';
 import type { GroupKind } from '../../platform/model/component.js';
 import { LABELS, PLATFORM_NAME } from '../../platform/model/labels.js';
-import type { SiteTenant, TenantApp } from '../../platform/model/tenants.js';
+import { TENANT_TIER, type SiteTenant, type TenantApp } from '../../platform/model/tenants.js';
 import { schedulingFor } from '../../platform/model/tiers.js';
 import { compareText } from '../../platform/model/order.js';
 import { CR_SYNC_OPTIONS } from '../../platform/argocd/constants.js';
 import { GATEWAY_API, GATEWAY_NAME, GATEWAY_NAMESPACE } from '../03-apps/gateway.js';
 import { vaultExternalSecret, type VaultRef, type VaultSecretProps } from '../02-engines/vault-secret.js';
 
-/** The tier of every tenant pod (PriorityClass, tolerations: none, so never on the tainted control plane). */
-export const TENANT_TIER = 'workloads' as const;
 
 /** Label key naming the app on every object of it and on its pods (with {@link LABELS.team}: the app's selector). */
 export const TENANT_APP_LABEL = 'app.kubernetes.io/name';

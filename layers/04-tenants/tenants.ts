@@ -18,7 +18,6 @@ import { TenantAppChart, tenantAppSelector, tenantSecretProps } from './tenant-a
 export {
   TENANT_APP_KINDS,
   TENANT_APP_LABEL,
-  TENANT_TIER,
   TENANT_VAULT_FOLDER,
   tenantAppLabels,
   tenantAppSelector,
