@@ -63,14 +63,14 @@ describe('the fixture fleet', () => {
     expectInvariants(fleet);
   });
 
-  it('places each team by runsOn, each app by sites; the tiny kiosk gets none', () => {
+  it('places each team by runsOn (groups), each app by sites; the tiny kiosk gets none', () => {
     const placed = Object.fromEntries(fleet.sites.map((s) => [s.name, s.tenants.map((t) => `${t.name}: ${t.apps.map((a) => a.name).join(' ')}`)]));
     expect(placed).toEqual({
       'depot-01': ['loyalty: nightly-export points'],
       'kiosk-01': [],
       'store-001': ['payments: checkout ledger'],
-      'store-002': ['payments: checkout'],
-      'store-003': ['loyalty: nightly-export points', 'payments: checkout ledger'],
+      'store-002': [],
+      'store-003': ['loyalty: nightly-export points', 'payments: checkout'],
     });
     expect(fleet.sites.find((s) => s.name === TOO_SMALL)!.tenants).toEqual([]);
   });
