@@ -66,7 +66,7 @@ describe('the fixture fleet', () => {
   it('places each team by runsOn (groups), each app by sites; the tiny kiosk gets none', () => {
     const placed = Object.fromEntries(fleet.sites.map((s) => [s.name, s.tenants.map((t) => `${t.name}: ${t.apps.map((a) => a.name).join(' ')}`)]));
     expect(placed).toEqual({
-      'depot-01': ['loyalty: nightly-export points'],
+      'depot-01': ['loyalty: nightly-export points', 'payments: checkout'],
       'kiosk-01': [],
       'store-001': ['payments: checkout ledger'],
       'store-002': [],
