@@ -133,7 +133,9 @@ export const AppSchema = Type.Object(
     image: Type.String({
       minLength: 3,
       maxLength: 512,
-      pattern: '^[a-z0-9][a-z0-9._/:@-]*$',
+      // A lower-case name (registry, port, path), then a tag (letters of either case, digits, `_.-`)
+      // and/or a digest (its syntax is the loader's to check: it says what is wrong with it).
+      pattern: '^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[A-Za-z0-9+._:=-]*)?$',
       description: 'The container image, pinned: a tag other than `latest` (`registry/app:1.4.2`), or a digest (`registry/app@sha256:…`).',
     }),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'The port the container serves on: the Service, the route and the default probe use it. Default: none (an app with a `schedule` serves nothing); required for any other app.' })),

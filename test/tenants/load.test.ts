@@ -190,6 +190,7 @@ describe('schema problems, in the words of platform.yaml', () => {
     ['an unknown key in a route', SHOP, (a: any) => (a.route = { hots: 'x' }), 'route.hots', /^unknown key 'hots'; allowed keys here: host, path$/],
     ['a route that is neither true nor a map', SHOP, (a: any) => (a.route = 'yes'), 'route', /^'yes' is not allowed: expected true, false, or a map of host, path$/],
     ['a wildcard of two labels', TENANT, (t: any) => (t.hostnames = ['*.*.web.example.com']), 'hostnames[0]', /^'\*\.\*\.web\.example\.com' is not valid: A hostname, or a wildcard/],
+    ['an image name in capitals', SHOP, (a: any) => (a.image = 'Registry/Shop:1.0'), 'image', /^'Registry\/Shop:1\.0' is not valid: The container image, pinned/],
     ['a schedule that is not cron', SWEEP, (a: any) => (a.schedule = 'hourly'), 'schedule', /^'hourly' is not valid: Run as a CronJob/],
     ['too many replicas', SHOP, (a: any) => (a.replicas = 50), 'replicas', /^50 is not allowed: must be <= 20$/],
   ])('%s', async (_, file, patch, path, message) => {
@@ -327,7 +328,7 @@ describe('an app', () => {
     expect(await theProblem(patched(SHOP, (a) => (a.image = image)))).toEqual({ file: SHOP, path: 'image', message: expect.stringMatching(message) });
   });
 
-  it.each(['host:5000/team/shop:1.0', `shop@sha256:${'a'.repeat(64)}`, 'shop:latest-2'])('a pinned image %s is fine', async (image) => {
+  it.each(['host:5000/team/shop:1.0', `shop@sha256:${'a'.repeat(64)}`, `shop:1.0@sha256:${'b'.repeat(64)}`, 'shop:latest-2', 'shop:V1.0_RC1'])('a pinned image %s is fine', async (image) => {
     expect((await load(patched(SHOP, (a) => (a.image = image)))).get('s1')![0]!.apps[0]!.image).toBe(image);
   });
 
