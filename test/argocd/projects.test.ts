@@ -24,7 +24,8 @@ const readYaml = (dir: string) =>
 const rootObjects = readYaml(join(siteRoot, 'root'));
 const projects = new Map<string, AppProjectSpec>(rootObjects.filter((o) => o.kind === 'AppProject').map((o) => [o.metadata.name, o.spec]));
 const order = syncOrder(rootObjects, ROOT_NAME);
-const build = await buildTestSite();
+// As synth built it: with the committed teams.
+const build = await buildTestSite(undefined, { tenants: true });
 const componentByName = new Map(build.components.map((c) => [c.componentName, c]));
 
 /** What one Application delivers, as group/kind/namespace, and where each came from. */

@@ -60,13 +60,15 @@ export function committedTenants(): Promise<readonly SiteTenant[]> {
 }
 
 /**
- * Build the site from the committed platform.yaml, optionally patched, with the committed
- * tenants/ (as synth builds it). `tenants: false` builds it as if no team ran on it.
+ * Build the site from the committed platform.yaml, optionally patched: the platform alone, or
+ * with `tenants: true` also the committed tenants/, as synth builds it (what synth/ holds). The
+ * teams need some components (their routes the gateway, their secrets Vault): a test that turns
+ * those off builds the platform alone. Default: no teams.
  */
 export async function buildTestSite(patch?: (cfg: Record<string, any>) => void, opts: { tenants?: boolean } = {}): Promise<SiteBuild> {
   const raw = baseConfigObject();
   patch?.(raw);
-  const tenants = opts.tenants === false ? [] : await committedTenants();
+  const tenants = opts.tenants === true ? await committedTenants() : [];
   return buildSite({ config: await configFrom(raw), configFile: 'platform.yaml', catalog: CATALOG, tenants });
 }
 

@@ -146,7 +146,8 @@ describe('the network policy evaluator (hand-made policies)', () => {
 });
 
 describe('the CiliumNetworkPolicies in synth/ allow exactly the declared flows', async () => {
-  const build = await buildTestSite();
+  // As synth built it: with the committed teams.
+  const build = await buildTestSite(undefined, { tenants: true });
   const { flows, policies } = intent(build);
   const evaluator = new PolicyEvaluator(synthPolicies());
   // Namespaces the default site has no policy for: optional components off, a tenant.
@@ -317,8 +318,7 @@ describe('the policies follow the config', () => {
   });
 
   it('without a scraper (no monitoring stack) there are no scrape rules; without the gateway no UI rules', async () => {
-    // Without a gateway the committed teams' routes are refused: this site has no teams.
-    const build = await buildTestSite((c) => (c.components = { ...c.components, 'prometheus-stack': { enabled: false }, gateway: { enabled: false } }), { tenants: false });
+    const build = await buildTestSite((c) => (c.components = { ...c.components, 'prometheus-stack': { enabled: false }, gateway: { enabled: false } }));
     const { flows } = intent(build);
     expect(flows.some((f) => f.reasons.some((r) => r.origin === 'metrics'))).toBe(false);
     expect(flows.some((f) => f.from.kind === 'entity' && f.from.entity === 'gateway')).toBe(false);
