@@ -179,7 +179,6 @@ export function tenantCommands(shared: SharedOptions): Record<'tenant' | 'app' |
             const cluster = await readClusterApplications({
               ...(kubeconfig !== undefined ? { kubeconfig } : {}),
               ...(values.context !== undefined ? { context: values.context } : {}),
-              repoRoot: where.repoRoot,
             });
             const live = withClusterStatus(report, cluster, fleet.sites.map((s) => s.name));
             report = live.report;

@@ -8,7 +8,9 @@
  * only, however many sites the report lists. Library functions return data; the CLI prints.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ARGOCD_NAMESPACE, ROOT_NAME } from '../argocd/constants.js';
 import { parseKubeObjects } from '../bootstrap/kube.js';
 import { clip, printable } from '../config/errors.js';
@@ -176,10 +178,23 @@ export interface ReadClusterOptions {
   readonly context?: string;
   /** Environment: `EDGE_IDP_KUBECTL`, `PATH`, `KUBECONFIG`. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Where `node_modules/.cache/edge-idp/kubectl` is looked for when none is on PATH. Default: none. */
-  readonly repoRoot?: string;
+  /**
+   * Folders whose `node_modules/.cache/edge-idp/kubectl` (scripts/install-helm.sh puts one
+   * there) is tried when there is none on PATH. Default: this module's folder and its parents.
+   */
+  readonly cacheRoots?: readonly string[];
   /** How long the API server may take to answer, in seconds. Default: 10. */
   readonly timeoutSeconds?: number;
+}
+
+/** Where scripts/install-helm.sh puts kubectl, relative to the repository root. */
+export const KUBECTL_CACHE_RELATIVE_PATH = join('node_modules', '.cache', 'edge-idp', 'kubectl');
+
+/** `dir` and each of its parents, nearest first. */
+function ancestors(dir: string): string[] {
+  const out = [dir];
+  while (dirname(out.at(-1)!) !== out.at(-1)) out.push(dirname(out.at(-1)!));
+  return out;
 }
 
 /** The cluster could not be asked: why, in one line. */
@@ -217,7 +232,8 @@ export async function readClusterApplications(opts: ReadClusterOptions = {}): Pr
     '--output',
     'json',
   ];
-  const candidates = env[KUBECTL_ENV_VAR] ? [env[KUBECTL_ENV_VAR]!] : ['kubectl', ...(opts.repoRoot ? [join(opts.repoRoot, 'node_modules', '.cache', 'edge-idp', 'kubectl')] : [])];
+  const cached = (opts.cacheRoots ?? ancestors(dirname(fileURLToPath(import.meta.url)))).map((r) => join(r, KUBECTL_CACHE_RELATIVE_PATH)).filter((p) => existsSync(p));
+  const candidates = env[KUBECTL_ENV_VAR] ? [env[KUBECTL_ENV_VAR]!] : ['kubectl', ...cached];
   let result: Awaited<ReturnType<typeof run>> | undefined;
   for (const kubectl of candidates) {
     result = await run(kubectl, args, env, (timeout + 5) * 1000);
