@@ -1,5 +1,5 @@
 /**
- * The planner's view of a node: what it can hold (allocatable CPU and memory), the taints that
+ * The planner's view of a node: what it can hold (allocatable CPU and memory, and the kubelet's pod limit), the taints that
  * keep pods away, and the labels a nodeSelector can match. Derived from the config's `nodes`
  * so the plan describes the cluster the user declared.
  */
@@ -32,7 +32,15 @@ export interface PlannerNode {
   readonly cpuMillicores: number;
   /** Allocatable memory in bytes. */
   readonly memoryBytes: number;
+  /** Pods the kubelet runs at most (`--max-pods`), DaemonSet pods included. */
+  readonly pods: number;
 }
+
+/**
+ * Pods a node runs at most: the kubelet's default `--max-pods` (kubeadm, k3s and RKE2 alike).
+ * The config does not declare it per node, so every node gets the default.
+ */
+export const KUBELET_MAX_PODS = 110;
 
 /** Label kubelet sets to the node name: lets a pod select one node by name. */
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
@@ -53,6 +61,7 @@ export function nodeFromSpec(spec: NodeSpec): PlannerNode {
     },
     cpuMillicores: parseCpu(spec.cpu),
     memoryBytes: parseMemory(spec.memory),
+    pods: KUBELET_MAX_PODS,
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * Placement: a feasibility estimate in the scheduler's spirit, not the scheduler itself. Pods
  * are placed most important first (then in a stable order) on the first node that tolerates,
- * selects and holds them; a pod that fits nowhere may preempt strictly lower-priority pods on
- * one node, which then go back in line. Same input ⇒ same result, so the plan can be committed.
+ * selects and holds them (CPU, memory and a pod slot); a pod that fits nowhere may preempt
+ * strictly lower-priority pods on one node, which then go back in line. The pods reserving
+ * the tenants' quotas come after every platform pod and spread over the nodes that hold them.
+ * Same input ⇒ same result, so the plan can be committed.
  */
 import { CONTROL_PLANE_ROLE_KEY } from '../model/tiers.js';
 import { compareNodeNames, matchesNodeSelector, toleratesNode, type PlannerNode } from './nodes.js';
@@ -35,6 +37,8 @@ export interface Shortfall {
   readonly missingCpuMillicores: number;
   /** Memory the closest node lacks for this pod, in bytes (all of the request when no node is eligible). */
   readonly missingMemoryBytes: number;
+  /** Set when the closest node already runs as many pods as its kubelet allows. */
+  readonly missingPodSlot?: true;
 }
 
 /** A pod left without a node. */
@@ -70,6 +74,8 @@ export interface NodeUsage {
   readonly cpuUsedMillicores: number;
   /** Sum of the memory requests placed on it, in bytes. */
   readonly memoryUsedBytes: number;
+  /** Pods placed on it (of at most `node.pods`). */
+  readonly podsUsed: number;
 }
 
 /** The outcome of one placement. */
@@ -98,9 +104,14 @@ export interface PlacementOptions {
   readonly running?: ReadonlyMap<string, string>;
 }
 
-/** Placement order: higher priority first, then component, part, replica and DaemonSet node. */
+/**
+ * Placement order: platform pods before the pods reserving tenants' quotas (a reservation is
+ * the room the platform leaves, see `tenants.ts`), then higher priority first, then component,
+ * part, replica and DaemonSet node.
+ */
 export function comparePodInstances(a: PodInstance, b: PodInstance): number {
   return (
+    Number(a.pod.tenant !== undefined) - Number(b.pod.tenant !== undefined) ||
     b.pod.priority - a.pod.priority ||
     compareText(a.pod.component, b.pod.component) ||
     compareText(a.pod.part, b.pod.part) ||
@@ -153,8 +164,8 @@ function preferenceRank(pod: PlannedPod, node: PlannerNode): number {
   return pod.prefersWorkers && CONTROL_PLANE_ROLE_KEY in node.labels ? 1 : 0;
 }
 
-function fits(state: NodeState, cpu: number, memory: number): boolean {
-  return cpu <= state.freeCpu && memory <= state.freeMemory;
+function fits(state: NodeState, pod: PlannedPod): boolean {
+  return pod.cpuMillicores <= state.freeCpu && pod.memoryBytes <= state.freeMemory && state.pods.length < state.node.pods;
 }
 
 /** The evictions that would make room for a pod on one node. */
@@ -167,20 +178,22 @@ interface PreemptionPlan {
 
 /**
  * The fewest, least important evictions on one node, as the scheduler picks them: remove every
- * strictly lower-priority pod, give up if even that leaves too little room, then let pods back
- * in, most important first, while the preemptor still fits.
+ * strictly lower-priority pod, give up if even that leaves too little room (or no pod slot),
+ * then let pods back in, most important first, while the preemptor still fits.
  */
 function planPreemptionOnNode(instance: PodInstance, state: NodeState): PreemptionPlan | undefined {
   const lower = state.pods.filter((p) => p.pod.priority < instance.pod.priority).sort(comparePodInstances);
   let freeCpu = state.freeCpu + lower.reduce((sum, p) => sum + p.pod.cpuMillicores, 0);
   let freeMemory = state.freeMemory + lower.reduce((sum, p) => sum + p.pod.memoryBytes, 0);
+  let freeSlots = state.node.pods - state.pods.length + lower.length;
   const { cpuMillicores: cpu, memoryBytes: memory } = instance.pod;
-  if (cpu > freeCpu || memory > freeMemory) return undefined;
+  if (cpu > freeCpu || memory > freeMemory || freeSlots < 1) return undefined;
   const victims: PodInstance[] = [];
   for (const candidate of lower) {
-    if (cpu <= freeCpu - candidate.pod.cpuMillicores && memory <= freeMemory - candidate.pod.memoryBytes) {
+    if (cpu <= freeCpu - candidate.pod.cpuMillicores && memory <= freeMemory - candidate.pod.memoryBytes && freeSlots > 1) {
       freeCpu -= candidate.pod.cpuMillicores;
       freeMemory -= candidate.pod.memoryBytes;
+      freeSlots -= 1;
     } else {
       victims.push(candidate);
     }
@@ -216,17 +229,21 @@ function comparePreemptionPlans(a: PreemptionPlan, b: PreemptionPlan): number {
   );
 }
 
-/** Missing room of one node for one pod, weighted by the request so CPU and memory compare. */
-function missingOn(pod: PlannedPod, state: NodeState): { cpu: number; memory: number; weight: number } {
+/**
+ * Missing room of one node for one pod, weighted by the request so CPU and memory compare (a
+ * missing pod slot weighs as much as a whole request).
+ */
+function missingOn(pod: PlannedPod, state: NodeState): { cpu: number; memory: number; slot: boolean; weight: number } {
   const cpu = Math.max(0, pod.cpuMillicores - state.freeCpu);
   const memory = Math.max(0, pod.memoryBytes - state.freeMemory);
-  const weight = (cpu > 0 ? cpu / pod.cpuMillicores : 0) + (memory > 0 ? memory / pod.memoryBytes : 0);
-  return { cpu, memory, weight };
+  const slot = state.pods.length >= state.node.pods;
+  const weight = (cpu > 0 ? cpu / pod.cpuMillicores : 0) + (memory > 0 ? memory / pod.memoryBytes : 0) + (slot ? 1 : 0);
+  return { cpu, memory, slot, weight };
 }
 
 /** The shortfall on the candidate node that lacks least (ties: the earlier candidate). */
 function shortfallOf(instance: PodInstance, candidates: readonly NodeState[]): Shortfall {
-  let best: { state: NodeState; cpu: number; memory: number; weight: number } | undefined;
+  let best: { state: NodeState; cpu: number; memory: number; slot: boolean; weight: number } | undefined;
   for (const state of candidates) {
     const missing = missingOn(instance.pod, state);
     if (!best || missing.weight < best.weight) best = { state, ...missing };
@@ -234,7 +251,12 @@ function shortfallOf(instance: PodInstance, candidates: readonly NodeState[]): S
   if (!best) {
     return { missingCpuMillicores: instance.pod.cpuMillicores, missingMemoryBytes: instance.pod.memoryBytes };
   }
-  return { closestNode: best.state.node.name, missingCpuMillicores: best.cpu, missingMemoryBytes: best.memory };
+  return {
+    closestNode: best.state.node.name,
+    missingCpuMillicores: best.cpu,
+    missingMemoryBytes: best.memory,
+    ...(best.slot ? { missingPodSlot: true as const } : {}),
+  };
 }
 
 /** Inserts a pod into the waiting line at its placement-priority position. */
@@ -284,6 +306,15 @@ export function placePods(
       .filter((state) => isEligible(instance.pod, state.node))
       .sort((a, b) => preferenceRank(instance.pod, a.node) - preferenceRank(instance.pod, b.node));
   };
+  // A spread part's pod goes where its part has the fewest pods (ties: the earlier candidate).
+  const leastSpread = (instance: PodInstance, holding: readonly NodeState[]): NodeState | undefined => {
+    let best: { state: NodeState; count: number } | undefined;
+    for (const state of holding) {
+      const count = state.pods.filter((p) => samePart(p, instance)).length;
+      if (!best || count < best.count) best = { state, count };
+    }
+    return best?.state;
+  };
   // A one-per-node part never gets a second pod on a node (its other pods stay where they are).
   const candidatesFor = (instance: PodInstance): NodeState[] =>
     eligibleFor(instance).filter((state) => !instance.pod.onePerNode || !state.pods.some((p) => p !== instance && samePart(p, instance)));
@@ -292,7 +323,7 @@ export function placePods(
   const queue: PodInstance[] = [];
   for (const instance of instances) {
     const runningOn = stateByName.get(options.running?.get(instance.name) ?? '');
-    if (runningOn && fits(runningOn, instance.pod.cpuMillicores, instance.pod.memoryBytes)) bind(instance, runningOn);
+    if (runningOn && fits(runningOn, instance.pod)) bind(instance, runningOn);
     else queue.push(instance);
   }
 
@@ -300,7 +331,9 @@ export function placePods(
   const unplaced: PodInstance[] = [];
   for (let instance = queue.shift(); instance; instance = queue.shift()) {
     const candidates = candidatesFor(instance);
-    const free = candidates.find((state) => fits(state, instance.pod.cpuMillicores, instance.pod.memoryBytes));
+    const free = instance.pod.spread
+      ? leastSpread(instance, candidates.filter((state) => fits(state, instance.pod)))
+      : candidates.find((state) => fits(state, instance.pod));
     if (free) {
       bind(instance, free);
       continue;
@@ -342,6 +375,7 @@ export function placePods(
       node: state.node,
       cpuUsedMillicores: state.node.cpuMillicores - state.freeCpu,
       memoryUsedBytes: state.node.memoryBytes - state.freeMemory,
+      podsUsed: state.pods.length,
     })),
     transient: pods.filter((pod) => pod.isTransient),
   };

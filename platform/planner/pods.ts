@@ -4,6 +4,7 @@
  * the plan checks exactly what synth writes into the values.
  */
 import type { ResolvedPodPart, WorkloadKind } from '../model/component.js';
+import type { TenantQuota } from '../model/tenants.js';
 import { parseCpu, parseMemory } from '../model/quantity.js';
 import { schedulingFor, TIERS, type Tier, type TierName, type Toleration } from '../model/tiers.js';
 
@@ -37,6 +38,23 @@ export interface PlannedPod {
   readonly isTransient: boolean;
   /** Required node labels. Default: any node. */
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Spread like a Deployment with a topology spread constraint: the pod lands on the node,
+   * among those that hold it, with the fewest pods of its part. Default: first fit.
+   */
+  readonly spread?: boolean;
+  /** The team whose quota the pod reserves (see `tenants.ts`). Default: a platform pod. */
+  readonly tenant?: PodTenant;
+}
+
+/** The team a reserved pod belongs to, as messages name it. */
+export interface PodTenant {
+  /** The team's name (its namespace). */
+  readonly name: string;
+  /** `tenants/<team>/tenant.yaml`. */
+  readonly file: string;
+  /** Its quota on the site, as written (defaults applied). */
+  readonly quota: TenantQuota;
 }
 
 /** Kinds whose pods run to completion instead of running all the time. */

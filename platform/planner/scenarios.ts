@@ -7,6 +7,7 @@ import { compareNodeNames, type PlannerNode } from './nodes.js';
 import { placePods } from './placement.js';
 import type { PlannedPod } from './pods.js';
 import type { Scenario, ScenarioOutcome } from './scenario.js';
+import { reservationsOf, type TenantReservation } from './tenants.js';
 import { judgeCapacity, type JudgeOptions, type Verdict } from './verdict.js';
 
 export type { Scenario, ScenarioKind, ScenarioOutcome } from './scenario.js';
@@ -17,6 +18,8 @@ export interface CapacityPlan {
   readonly outcomes: readonly ScenarioOutcome[];
   /** Whether the sizing meets docs/design.md#d6-sized-for-failure-scenarios, with the findings behind it. */
   readonly verdict: Verdict;
+  /** The tenants' quotas the pods reserve, by team (empty on a site without tenants). */
+  readonly tenants: readonly TenantReservation[];
 }
 
 function scenarioWithout(nodes: readonly PlannerNode[], down: readonly PlannerNode[]): Pick<Scenario, 'downNodes' | 'upNodes'> {
@@ -46,17 +49,19 @@ export function failureScenarios(nodes: readonly PlannerNode[]): Scenario[] {
 /**
  * Places the pods in every scenario and judges the result. Green starts from an empty cluster;
  * each failure scenario starts from Green's placement with the failed nodes' pods displaced, as
- * a real failure does: survivors keep their pods, displaced pods may preempt lower tiers.
+ * a real failure does: survivors keep their pods, displaced pods may preempt lower tiers. Pods
+ * reserving a tenant's quota are not kept where they were: each scenario places them anew in
+ * the room the platform leaves (see `tenants.ts`).
  */
 export function planCapacity(nodes: readonly PlannerNode[], pods: readonly PlannedPod[], opts: JudgeOptions = {}): CapacityPlan {
   const [green, ...failures] = failureScenarios(nodes);
   // failureScenarios always starts with Green; the guard only satisfies the type checker.
   if (!green) throw new Error('capacity planner: no Green scenario');
   const greenPlacement = placePods(green.upNodes, pods);
-  const running = new Map(greenPlacement.placements.map((p) => [p.instance.name, p.node]));
+  const running = new Map(greenPlacement.placements.filter((p) => !p.instance.pod.tenant).map((p) => [p.instance.name, p.node]));
   const outcomes: ScenarioOutcome[] = [
     { scenario: green, placement: greenPlacement },
     ...failures.map((scenario) => ({ scenario, placement: placePods(scenario.upNodes, pods, { running }) })),
   ];
-  return { outcomes, verdict: judgeCapacity(outcomes, opts) };
+  return { outcomes, verdict: judgeCapacity(outcomes, opts), tenants: reservationsOf(pods) };
 }

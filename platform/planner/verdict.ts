@@ -3,10 +3,14 @@
  * all nodes up, or when a lifeboat tier (core, critical) is left out with only the control
  * plane up; shortfalls with one worker down are warnings (the site degrades, it does not go
  * blind). Pods of other tiers left out in Red are expected and only shown in the scenario.
+ * Tenants' reserved pods count like that too: all of every quota must fit in Green; with a
+ * worker down a quota that no longer fits is always a warning (`yellow: fail` is about the
+ * platform's own pods); in Red they wait, as the workloads tier does.
  */
 import { TIERS, type TierName } from '../model/tiers.js';
 import { compareText } from '../model/order.js';
 import type { Shortfall, UnplacedPod } from './placement.js';
+import type { PodTenant } from './pods.js';
 import type { ScenarioKind, ScenarioOutcome } from './scenario.js';
 
 /** How bad a finding is. */
@@ -37,6 +41,8 @@ export interface CapacityFinding {
    * lacks, and the closest nodes involved (empty when no up node tolerates or selects them).
    */
   readonly worstShortfall: Omit<Shortfall, 'closestNode'> & { readonly closestNodes: readonly string[] };
+  /** The team whose reserved pods these are; unset for the platform's own. */
+  readonly tenant?: PodTenant;
 }
 
 /** `fails`: the sizing does not meet docs/design.md#d6-sized-for-failure-scenarios; `warns`: it does, with Yellow shortfalls. */
@@ -55,19 +61,20 @@ export interface Verdict {
 /** How the verdict weighs the scenarios. */
 export interface JudgeOptions {
   /**
-   * What a shortfall with one worker down is: `warn` (the site degrades but keeps running) or
-   * `fail` (a site that must run every platform pod with a worker down). Default: `warn`.
+   * What a shortfall of the platform's own pods with one worker down is: `warn` (the site
+   * degrades but keeps running) or `fail` (a site that must run every platform pod with a worker
+   * down). A tenant's reserved pods left out with a worker down always warn. Default: `warn`.
    */
   readonly yellow?: 'warn' | 'fail';
 }
 
 /** What a pod left out of a scenario means, or `undefined` when it is expected. */
-function severityOf(kind: ScenarioKind, tier: TierName, opts: JudgeOptions): FindingSeverity | undefined {
+function severityOf(kind: ScenarioKind, tier: TierName, tenant: boolean, opts: JudgeOptions): FindingSeverity | undefined {
   switch (kind) {
     case 'green':
       return 'failure';
     case 'yellow':
-      return opts.yellow === 'fail' ? 'failure' : 'warning';
+      return opts.yellow === 'fail' && !tenant ? 'failure' : 'warning';
     case 'red':
       return TIERS[tier].lifeboat ? 'failure' : undefined;
   }
@@ -106,8 +113,10 @@ function findingFor(
     worstShortfall: {
       missingCpuMillicores: Math.max(...pods.map((u) => u.shortfall.missingCpuMillicores)),
       missingMemoryBytes: Math.max(...pods.map((u) => u.shortfall.missingMemoryBytes)),
+      ...(pods.some((u) => u.shortfall.missingPodSlot) ? { missingPodSlot: true as const } : {}),
       closestNodes,
     },
+    ...(pod.tenant ? { tenant: pod.tenant } : {}),
   };
 }
 
@@ -124,7 +133,7 @@ export function judgeCapacity(outcomes: readonly ScenarioOutcome[], opts: JudgeO
           (p) => p.instance.pod.component === first.instance.pod.component && p.instance.pod.part === first.instance.pod.part,
         );
         if (scenario.kind !== 'green' && runsSomewhere && group.every((u) => u.onePerNodeLimit)) return [];
-        const severity = severityOf(scenario.kind, first.instance.pod.tier, opts);
+        const severity = severityOf(scenario.kind, first.instance.pod.tier, first.instance.pod.tenant !== undefined, opts);
         return severity ? [findingFor(severity, scenario.name, state, [first, ...rest])] : [];
       }),
     ),

@@ -1,13 +1,34 @@
 /** The capacity plan of a site, and the synth-time verdict (docs/design.md#d6-sized-for-failure-scenarios). */
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
-import { nodeFromSpec, planCapacity, podsFromParts, renderCapacityShort, type CapacityPlan, type ScenarioKind } from '../planner/index.js';
+import {
+  checkTenantQuotas,
+  nodeFromSpec,
+  planCapacity,
+  podsFromParts,
+  renderCapacityShort,
+  reservedPods,
+  tenantReservation,
+  type CapacityFinding,
+  type CapacityPlan,
+  type ScenarioKind,
+} from '../planner/index.js';
 import { findingLine } from '../planner/format.js';
 import type { SiteBuild } from './site-build.js';
 
-export function planSite(build: Pick<SiteBuild, 'config' | 'components'>): CapacityPlan {
+/**
+ * The site's plan: the platform's pods and every tenant's quota reserved (see
+ * planner/tenants.ts). Throws a `ConfigError` (exit 2) when the tenants' quotas exceed what the
+ * site's workers can allocate at all.
+ */
+export function planSite(build: Pick<SiteBuild, 'config' | 'components' | 'tenants'>): CapacityPlan {
+  const nodes = build.config.nodes.map(nodeFromSpec);
+  checkTenantQuotas(build.config.site.name, nodes, build.tenants);
   return planCapacity(
-    build.config.nodes.map(nodeFromSpec),
-    build.components.flatMap((c) => podsFromParts(c.componentName, c.parts)),
+    nodes,
+    [
+      ...build.components.flatMap((c) => podsFromParts(c.componentName, c.parts)),
+      ...build.tenants.flatMap((t) => reservedPods(tenantReservation(t))),
+    ],
     { yellow: build.config.capacity.yellow },
   );
 }
@@ -39,6 +60,12 @@ export interface FailingSite {
 }
 
 const FIXES = 'Give the nodes more room, lower requests, move parts to a lower tier, or set capacity.onShortfall: warn.';
+const TENANT_FIXES = "For a team's reserved pods: lower its quota (quota.cpu, quota.memory, quota.pods in its tenant.yaml), or leave the site out of its runsOn.";
+
+/** The fixes for these failures: the platform's, and the tenants' when a team's pods are among them. */
+function fixes(failures: readonly CapacityFinding[]): string {
+  return failures.some((f) => f.tenant) ? `${FIXES} ${TENANT_FIXES}` : FIXES;
+}
 
 /** The platform does not fit the nodes: synth refuses to write (exit 3) unless the config says warn. */
 export class CapacityError extends EdgeIdpError {
@@ -47,9 +74,10 @@ export class CapacityError extends EdgeIdpError {
     file = 'platform.yaml',
   ) {
     super(
-      `the platform does not fit the nodes in ${file} (a feasibility estimate, not the scheduler):\n` +
+      `${plan.verdict.failures.some((f) => f.tenant) ? "the platform and its tenants' quotas do" : 'the platform does'} not fit the nodes in ${file} ` +
+        '(a feasibility estimate, not the scheduler):\n' +
         plan.verdict.failures.map((f) => `  - ${findingLine(f)}`).join('\n') +
-        `\n${FIXES} Details: edge-idp plan\n\n${renderCapacityShort(plan)}`,
+        `\n${fixes(plan.verdict.failures)} Details: edge-idp plan\n\n${renderCapacityShort(plan)}`,
       EXIT_CODES.capacity,
     );
   }
@@ -67,7 +95,8 @@ export class FleetCapacityError extends EdgeIdpError {
     });
     super(
       `${sites.length} site${sites.length === 1 ? '' : 's'} do${sites.length === 1 ? 'es' : ''} not fit ${sites.length === 1 ? 'its' : 'their'} nodes ` +
-        `(a feasibility estimate, not the scheduler): ${sites.map((s) => s.site).join(', ')}\n${blocks.join('\n')}\n${FIXES} Details: edge-idp plan --site NAME`,
+        `(a feasibility estimate, not the scheduler): ${sites.map((s) => s.site).join(', ')}\n${blocks.join('\n')}\n` +
+        `${fixes(sites.flatMap((s) => s.plan.verdict.failures))} Details: edge-idp plan --site NAME`,
       EXIT_CODES.capacity,
     );
   }

@@ -1,5 +1,6 @@
-/** The short summary `npm run synth` prints: components, objects, files, total requests. */
-import { formatCpu, formatMemory } from '../model/quantity.js';
+/** The short summary `npm run synth` prints: components, objects, files, total requests, the tenants' quotas. */
+import { formatCpu, formatMemory, parseCpu, parseMemory } from '../model/quantity.js';
+import { compareText } from '../model/order.js';
 import { expandPods, nodeFromSpec, podsFromParts } from '../planner/index.js';
 import { inventoryFile, parseInventory } from '../render/inventory.js';
 import type { SiteBuild } from './site-build.js';
@@ -42,6 +43,8 @@ export function formatSummary(build: SiteBuild, report?: WriteReport): string {
     `site ${build.config.site.name}: ${build.components.length} components, ${objects} objects, ${build.files.size} files`,
     `requests (steady state, DaemonSets x nodes): cpu ${formatCpu(total.cpuMillis)}, memory ${formatMemory(total.memoryBytes)}`,
   ];
+  const tenants = tenantLine(build);
+  if (tenants) lines.push(tenants);
   lines.push(...uiLines(build));
   const carried = inventoryCarriedLine(build);
   if (carried) lines.push(carried);
@@ -67,6 +70,22 @@ export function formatSummary(build: SiteBuild, report?: WriteReport): string {
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * The tenants' quotas the capacity plan reserves, in one line: how many teams, the totals and
+ * each team's quota; `undefined` on a site without tenants.
+ */
+export function tenantLine(build: Pick<SiteBuild, 'tenants'>): string | undefined {
+  if (build.tenants.length === 0) return undefined;
+  const teams = [...build.tenants].sort((a, b) => compareText(a.name, b.name));
+  const cpu = teams.reduce((n, t) => n + parseCpu(t.quota.cpu), 0);
+  const memory = teams.reduce((n, t) => n + parseMemory(t.quota.memory), 0);
+  const pods = teams.reduce((n, t) => n + t.quota.pods, 0);
+  return (
+    `tenant quotas (reserved by the capacity plan): ${teams.length} team${teams.length === 1 ? '' : 's'}, cpu ${formatCpu(cpu)}, memory ${formatMemory(memory)}, ${pods} pods: ` +
+    teams.map((t) => `${t.name} (${t.quota.cpu} cpu, ${t.quota.memory} memory, ${t.quota.pods} pods)`).join(', ')
+  );
 }
 
 /**

@@ -1,7 +1,8 @@
-/** Hand-built nodes and pods for the planner tests: small numbers with known answers. */
+/** Hand-built nodes, pods and tenants for the planner tests: small numbers with known answers. */
 import type { NodeRole } from '../../platform/config/schema.js';
 import { parseCpu, parseMemory } from '../../platform/model/quantity.js';
 import { schedulingFor, TIERS, type TierName } from '../../platform/model/tiers.js';
+import type { SiteTenant, TenantApp } from '../../platform/model/tenants.js';
 import { nodeFromSpec, type PlannedPod, type PlannerNode } from '../../platform/planner/index.js';
 
 /** A node as the config declares it. */
@@ -63,4 +64,33 @@ export function whereIs(result: { placements: readonly { instance: { name: strin
 /** Names of unplaced pods. */
 export function names(unplaced: readonly { instance: { name: string } }[]): string[] {
   return unplaced.map((u) => u.instance.name);
+}
+
+/** A team on a site, resolved as the tenants loader hands it over (only what the planner reads varies). */
+export function tenant(name: string, quota: { cpu: string; memory: string; pods: number }, apps: readonly TenantApp[] = []): SiteTenant {
+  return {
+    name,
+    file: `tenants/${name}/tenant.yaml`,
+    namespace: name,
+    owners: { groups: [`${name}-owners`], users: [] },
+    quota: { ...quota, storage: '0' },
+    hostnames: [`*.${name}.edge.example.com`],
+    apps,
+  };
+}
+
+/** An app of a team, every default resolved; a `schedule` makes it a CronJob. */
+export function app(team: string, name: string, sizing: { replicas?: number; cpu: string; memory: string; schedule?: string }): TenantApp {
+  return {
+    name,
+    team,
+    file: `tenants/${team}/apps/${name}.yaml`,
+    image: `registry.example.com/${team}/${name}:1.0.0`,
+    ...(sizing.schedule ? { schedule: sizing.schedule } : { port: 8080 }),
+    replicas: sizing.replicas ?? 1,
+    cpu: sizing.cpu,
+    memory: sizing.memory,
+    env: {},
+    secrets: {},
+  };
 }
