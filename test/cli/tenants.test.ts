@@ -87,12 +87,16 @@ describe('edge-idp tenant new and app new', () => {
     expect(file).toEqual({ name: 'billing', owners: { groups: ['billing-devs', 'finance'] }, runsOn: { sites: [SITE] }, quota: { cpu: '1', memory: '2Gi', pods: 10 } });
   });
 
-  it('tenant new refuses what synth would refuse, and a team that exists: exit 2, nothing written', () => {
+  it('tenant new refuses what synth would refuse (exit 2; 3 for capacity) and a team that exists, writing nothing', () => {
     expectRefused(dir, ['tenant', 'new', 'nobody'], 2, /tenants\/nobody\/tenant\.yaml: owners \(--owner\): no owners[\s\S]*tenants\/nobody\/tenant\.yaml not written/);
     expectRefused(dir, ['tenant', 'new', 'cheap', '--owner', 'x', '--cpu', 'lots', '--pods', 'many'], 2, /quota\.cpu \(--cpu\): 'lots' is not valid[\s\S]*quota\.pods \(--pods\): 'many'/);
     expectRefused(dir, ['tenant', 'new', 'roaming', '--owner', 'x', '--group', 'moon'], 2, /runsOn\.groups\[0\] \(--group\): .*moon/);
     expectRefused(dir, ['tenant', 'new', 'default', '--owner', 'x'], 2, /name \(TEAM\): 'default' is a Kubernetes system namespace/);
     expectRefused(dir, ['tenant', 'new', 'billing', '--owner', 'x'], 2, /tenants\/billing\/tenant\.yaml already exists/);
+    // Capacity, as synth judges it: quotas beyond what the site's workers can allocate (exit 2),
+    // quotas that leave the platform's pods no room in Green (exit 3).
+    expectRefused(dir, ['tenant', 'new', 'huge', '--owner', 'x', '--site', SITE, '--cpu', '64'], 2, /quota\.cpu.*'64'.* is more than the \S+ cpu site store-001's nodes for tenants' pods can allocate[\s\S]*tenants\/huge\/tenant\.yaml not written/);
+    expectRefused(dir, ['tenant', 'new', 'crowd', '--owner', 'x', '--site', SITE, '--cpu', '5'], 3, /1 site does not fit its nodes .*: store-001[\s\S]*tenants\/crowd\/tenant\.yaml not written/);
     expectRefused(dir, ['tenant', 'new', 'Bad_Name', '--owner', 'x'], 64, /'Bad_Name' is not a valid team name/);
     expectRefused(dir, ['tenant', 'remove', 'billing'], 64, /unknown subcommand 'tenant remove'/);
   });
