@@ -102,7 +102,7 @@ const FORM_VALUES = ['team', 'app', 'image', 'port', 'route'] as const satisfies
 export function backstageAppTemplate(config: PlatformConfig, tenants: readonly SiteTenant[]): Record<string, unknown> {
   const repoUrl = backstageRepoUrl(config.git.repoURL);
   const teams = tenants.map((t) => t.name).sort(compareText);
-  const dnsLabel = { type: 'string', pattern: FORMATS['dns-label'].pattern.source, maxLength: 63 };
+  const dnsLabel = { type: 'string', pattern: FORMATS['dns-label'].pattern.source };
   const image = AppSchema.properties.image;
   const port = AppSchema.properties.port;
   const file = `${TENANTS_DIR}/\${{ parameters.team }}/${APPS_DIR}/\${{ parameters.app }}.yaml`;
