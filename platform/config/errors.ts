@@ -113,3 +113,19 @@ export class ConfigError extends EdgeIdpError {
     super(formatProblems(file, problems), EXIT_CODES.config);
   }
 }
+
+/** Several config files have problems: each file's `ConfigError`, in file order. Exit 2. */
+export class FleetConfigError extends EdgeIdpError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    const MAX = 20;
+    const shown = errors.slice(0, MAX).map((e) => e.message);
+    if (errors.length > MAX) shown.push(`… and ${errors.length - MAX} more config files with problems (fix these, then run again)`);
+    super(`${errors.length} config files have problems:\n${shown.join('\n')}`, EXIT_CODES.config);
+  }
+}
+
+/** One error for the files with problems: the `ConfigError` itself when it is only one; nothing when none. */
+export function throwConfigErrors(errors: readonly ConfigError[]): void {
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) throw new FleetConfigError(errors);
+}

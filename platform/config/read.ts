@@ -175,7 +175,7 @@ function yamlProblems(doc: Document, text: string): ConfigProblem[] {
 const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 
 /** Nesting depth, key kinds and tags, walked without recursion. */
-function structureProblems(doc: Document, text: string): ConfigProblem[] {
+function structureProblems(doc: Document, text: string, kind: ConfigFileKind): ConfigProblem[] {
   const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
   while (stack.length) {
     const { node, depth } = stack.pop()!;
@@ -183,11 +183,11 @@ function structureProblems(doc: Document, text: string): ConfigProblem[] {
     if (tag !== undefined && !PLAIN_TAGS.has(tag)) {
       const range = (node as { range?: [number, number, number] }).range;
       const shown = tag.replace(/^tag:yaml\.org,2002:/, '!!');
-      return [{ path: range ? lineCol(text, range[0]) : '(root)', message: `the tag ${shown} is not supported; platform.yaml takes plain strings, numbers, booleans, lists and maps` }];
+      return [{ path: range ? lineCol(text, range[0]) : '(root)', message: `the tag ${shown} is not supported; ${kind.name} takes plain strings, numbers, booleans, lists and maps` }];
     }
     if (isMap(node) || isSeq(node)) {
       const where = node.range ? lineCol(text, node.range[0]) : '(root)';
-      if (depth > MAX_CONFIG_DEPTH) return [{ path: where, message: `nested too deeply (more than ${MAX_CONFIG_DEPTH} levels of maps and lists); platform.yaml needs only a few` }];
+      if (depth > MAX_CONFIG_DEPTH) return [{ path: where, message: `nested too deeply (more than ${MAX_CONFIG_DEPTH} levels of maps and lists); ${kind.name} needs only a few` }];
       for (const item of node.items as unknown[]) {
         if (isPair(item)) {
           if (item.key !== null && !isScalar(item.key)) {
@@ -210,8 +210,28 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   return parseConfigDocument(text, file).data;
 }
 
-/** As {@link parseConfigText}, with the parsed document too (for the source spelling of values). */
-export function parseConfigDocument(text: string, file: string): { data: Record<string, unknown>; doc: Document } {
+/** What kind of config file is parsed: named in the messages about its shape. */
+export interface ConfigFileKind {
+  /** The file as messages name it, e.g. `platform.yaml`. */
+  readonly name: string;
+  /** Its top-level keys, as a hint, e.g. `site:, git:, cluster:, nodes:, …`. */
+  readonly keys: string;
+  /** What an empty file lacks, and where that is documented. */
+  readonly needs: string;
+}
+
+/** platform.yaml (and a fleet's files, which share its shape). */
+export const PLATFORM_FILE_KIND: ConfigFileKind = {
+  name: 'platform.yaml',
+  keys: 'site:, git:, cluster:, nodes:, …',
+  needs: 'site, git, cluster and nodes (see README "Config reference")',
+};
+
+/**
+ * As {@link parseConfigText}, with the parsed document too (for the source spelling of values).
+ * `kind` names the file in the messages about its shape. Default: platform.yaml.
+ */
+export function parseConfigDocument(text: string, file: string, kind: ConfigFileKind = PLATFORM_FILE_KIND): { data: Record<string, unknown>; doc: Document } {
   if (text.length > MAX_CONFIG_BYTES) fail(file, `the file is ${text.length} characters, larger than the ${MIB(MAX_CONFIG_BYTES)} limit for a config file`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const control = CONTROL.exec(text);
@@ -219,7 +239,7 @@ export function parseConfigDocument(text: string, file: string): { data: Record<
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     fail(file, `control character U+${code} is not allowed in YAML (is it a binary file?); remove it`, lineCol(text, control.index));
   }
-  if (flowDepth(text) > MAX_CONFIG_DEPTH) fail(file, `nested too deeply (more than ${MAX_CONFIG_DEPTH} levels of [ ] and { }); platform.yaml needs only a few`);
+  if (flowDepth(text) > MAX_CONFIG_DEPTH) fail(file, `nested too deeply (more than ${MAX_CONFIG_DEPTH} levels of [ ] and { }); ${kind.name} needs only a few`);
   let doc: Document;
   try {
     doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
@@ -228,12 +248,12 @@ export function parseConfigDocument(text: string, file: string): { data: Record<
   }
   if (doc.errors.length > 0) throw new ConfigError(file, yamlProblems(doc, text));
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    fail(file, 'the file is empty (or only comments); it needs at least site, git, cluster and nodes (see README "Config reference")');
+    fail(file, `the file is empty (or only comments); it needs at least ${kind.needs}`);
   }
   if (!isMap(doc.contents)) {
-    fail(file, `the top level is ${describeNode(doc.contents)}; platform.yaml must be a map of settings (site:, git:, cluster:, nodes:, …)`);
+    fail(file, `the top level is ${describeNode(doc.contents)}; ${kind.name} must be a map of settings (${kind.keys})`);
   }
-  const structure = structureProblems(doc, text);
+  const structure = structureProblems(doc, text, kind);
   if (structure.length) throw new ConfigError(file, structure);
   try {
     return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>, doc };

@@ -14,7 +14,7 @@
  */
 import { basename } from 'node:path';
 import { type ComponentCatalogEntry, createAjv, describeSchemaErrors, validateConfig } from '../config/load.js';
-import { ConfigError, EdgeIdpError, EXIT_CODES, type ConfigProblem } from '../config/errors.js';
+import { ConfigError, throwConfigErrors, type ConfigProblem } from '../config/errors.js';
 import type { GitDefaults } from '../config/git.js';
 import { parseConfigDocument } from '../config/read.js';
 import { buildConfigSchema, FORMATS, type PlatformConfig } from '../config/schema.js';
@@ -26,6 +26,9 @@ import { FLEET_FILE, FleetSchema, SINGLE_SITE_FILE, SITES_DIR } from './schema.j
 import { fileSource, type ConfigSource } from './source.js';
 import { loadTenants } from '../tenants/load.js';
 import type { SiteTenant } from '../model/tenants.js';
+
+/** Re-exported from its home, `config/errors.ts` (the tenants loader throws it too). */
+export { FleetConfigError } from '../config/errors.js';
 
 /** One site of the fleet, its config resolved. */
 export interface FleetSite {
@@ -69,22 +72,6 @@ export interface LoadFleetOptions {
   readonly gitDefaults?: () => Promise<GitDefaults>;
   /** Where the files are read from. Default: the working tree at `repoRoot`. */
   readonly source?: ConfigSource;
-}
-
-/** Several config files have problems: each file's `ConfigError`, in file order. Exit 2. */
-export class FleetConfigError extends EdgeIdpError {
-  constructor(readonly errors: readonly ConfigError[]) {
-    const MAX = 20;
-    const shown = errors.slice(0, MAX).map((e) => e.message);
-    if (errors.length > MAX) shown.push(`… and ${errors.length - MAX} more config files with problems (fix these, then run again)`);
-    super(`${errors.length} config files have problems:\n${shown.join('\n')}`, EXIT_CODES.config);
-  }
-}
-
-/** One error for the files with problems: the `ConfigError` itself when it is only one. */
-function throwErrors(errors: readonly ConfigError[]): void {
-  if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) throw new FleetConfigError(errors);
 }
 
 /** The file a site's config lives in. */
@@ -291,7 +278,7 @@ async function loadFleetFiles(source: ConfigSource, catalog: readonly ComponentC
   }
 
   // A site's own mistakes (its groups list) first: the rings are resolved from what it lists.
-  throwErrors(docs.filter((d) => d.problems.length).map((d) => new ConfigError(source.display(d.file), d.problems)));
+  throwConfigErrors(docs.filter((d) => d.problems.length).map((d) => new ConfigError(source.display(d.file), d.problems)));
   const groupNames = Object.keys(fleet.groups).sort(compareText);
   const resolution = resolveRings({ rings: fleet.rings, groups: groupNames, sites: docs.map((d) => ({ name: d.name, groups: d.groups })), defaultBranch });
   if (resolution.problems.length) throw new ConfigError(fleetDisplay, resolution.problems);
@@ -325,8 +312,8 @@ async function loadFleetFiles(source: ConfigSource, catalog: readonly ComponentC
       errors.push(new ConfigError(display, [...own, ...e.problems]));
     }
   }
-  throwErrors(errors);
-  throwErrors(duplicateDomains(sites, source));
+  throwConfigErrors(errors);
+  throwConfigErrors(duplicateDomains(sites, source));
   const tenants = await loadTenants({ source, sites: sites.map((s) => ({ name: s.name, groups: s.groups, domain: s.config.site.domain })), groups: groupNames });
   return {
     kind: 'fleet',

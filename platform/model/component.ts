@@ -554,6 +554,19 @@ export class PlatformComponent extends Chart {
   /** Phase 2 for this component: see {@link runAggregate}. Default: nothing to aggregate. */
   protected aggregate(_site: PlatformSite): void {}
 
+  /**
+   * The start of phase 2, before any component aggregates: refuses a site this component cannot
+   * be part of, from `site`'s phase-1 facts only (the tenants component: a team named like a
+   * platform namespace), so the user sees that error rather than an aggregator's failure on the
+   * bad site.
+   */
+  runCheck(site: PlatformSite): void {
+    this.check(site);
+  }
+
+  /** See {@link runCheck}. Default: nothing to check. */
+  protected check(_site: PlatformSite): void {}
+
   /** Adds pod parts (phase 1 from the declaration, or phase 2 from aggregated facts). */
   protected addParts(parts: readonly PodPart[]): void {
     for (const p of parts) {

@@ -155,8 +155,16 @@ const portKey = (p: PortSpec): string => `${p.protocol}/${String(p.port).padStar
 export function siteFlows(site: PlatformSite, configFile = 'platform.yaml'): Flow[] {
   const problems: string[] = [];
   for (const c of site.components) {
-    if (c.network) problems.push(...networkProblems(c.componentName, c.network));
-    else if (c.parts.length > 0) {
+    if (c.network) {
+      problems.push(...networkProblems(c.componentName, c.network));
+      for (const [name, g] of Object.entries(c.network.pods)) {
+        if (g.namespace === undefined || g.namespace === c.targetNamespace || c.extraNamespaces.includes(g.namespace)) continue;
+        problems.push(
+          `component '${c.componentName}': network.pods.${name} runs in namespace '${g.namespace}', which is neither its namespace nor one of its extraNamespaces, ` +
+            'so no policy of its would cover those pods; add the namespace to extraNamespaces',
+        );
+      }
+    } else if (c.parts.length > 0) {
       problems.push(
         `component '${c.componentName}' runs pods (${c.parts.map((p) => p.name).join(', ')}) but declares no network facts: its namespace is default-deny, ` +
           'so declare network.pods and the flows its pods need (platform/model/network.ts)',
@@ -251,10 +259,12 @@ export function namespacePolicies(site: PlatformSite, flows: readonly Flow[]): N
   }
   const out: NamespaceNetworkPolicy[] = [];
   for (const [namespace, comps] of [...members].sort(([a], [b]) => compareText(a, b))) {
-    const residents = comps.filter((c) => c.targetNamespace === namespace);
-    const groups = residents
+    // The pod groups running here: a group runs in its component's namespace unless it names
+    // another (one of the component's extraNamespaces, as the tenants' apps do).
+    const groups = comps
       .flatMap((c) => Object.entries(c.network?.pods ?? {}).filter(([, g]) => !g.hostNetwork).map(([name]) => podsEnd(c, name)))
-      .filter((e): e is Extract<FlowEnd, { kind: 'pods' }> => e.kind === 'pods');
+      .filter((e): e is Extract<FlowEnd, { kind: 'pods' }> => e.kind === 'pods' && e.namespace === namespace);
+    const residents = comps.filter((c) => c.targetNamespace === namespace || groups.some((g) => g.component === c.componentName));
     const system = isSystemNamespace(namespace);
     if (system && groups.length === 0) continue;
     const inNamespace = (e: FlowEnd) => e.kind === 'pods' && e.namespace === namespace && !e.hostNetwork;

@@ -5,8 +5,7 @@
  * root (projects, the tenant ApplicationSet), the capacity planner and the CLI read them.
  */
 import type { Chart } from 'cdk8s';
-import { ConfigError } from '../config/errors.js';
-import { ARGOCD_NAMESPACE } from '../argocd/constants.js';
+import type { TierName } from './tiers.js';
 
 /** The team's quota on one site, as Kubernetes quantities (defaults applied). */
 export interface TenantQuota {
@@ -67,6 +66,9 @@ export interface SiteTenant {
   readonly apps: readonly TenantApp[];
 }
 
+/** The tier of every team's pods: the workloads tier never preempts and stays off the control plane. */
+export const TENANT_TIER = 'workloads' as const satisfies TierName;
+
 /** The name of the component that builds the teams' objects (`layers/04-tenants/tenants.ts`): a config key and a contract. */
 export const TENANTS_COMPONENT = 'tenants';
 
@@ -97,33 +99,3 @@ export interface TenantAppDelivery {
   readonly chart: Chart;
 }
 
-/**
- * Refuses a team whose namespace (its name) is a namespace the platform uses on the site: the
- * team would share it with a platform component (its quota, policies and Role would apply to
- * the platform's pods, and the platform's to the team's). Checked once every component is built
- * (phase 1), before anything aggregates. Throws `ConfigError` naming the tenant file.
- */
-export function assertNoNamespaceClash(
-  tenants: readonly SiteTenant[],
-  components: readonly { readonly componentName: string; readonly targetNamespace: string; readonly extraNamespaces: readonly string[] }[],
-): void {
-  const users = new Map<string, string[]>([[ARGOCD_NAMESPACE, ['argocd']]]);
-  for (const c of components) {
-    for (const ns of [c.targetNamespace, ...c.extraNamespaces]) users.set(ns, [...new Set([...(users.get(ns) ?? []), c.componentName])]);
-  }
-  const errors = tenants.flatMap((t) => {
-    const taken = users.get(t.namespace);
-    return taken
-      ? [
-          new ConfigError(t.file, [
-            {
-              path: 'name',
-              message: `'${t.name}' is a namespace the platform uses on this site (${taken.sort().join(', ')}): a team's namespace is its name; rename the team (its folder and name), e.g. '${t.name}-team'`,
-            },
-          ]),
-        ]
-      : [];
-  });
-  if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) throw new ConfigError(errors[0]!.file, errors.flatMap((e) => e.problems.map((p) => ({ ...p, path: `${e.file}: ${p.path}` }))));
-}

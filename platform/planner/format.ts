@@ -8,7 +8,8 @@ import { compareText } from '../model/order.js';
 import type { NodeUsage, UnplacedPod } from './placement.js';
 import type { PodTenant } from './pods.js';
 import type { CapacityPlan, ScenarioOutcome } from './scenarios.js';
-import { quotaText, reservedPartLabel, TENANT_TIER, type TenantReservation } from './tenants.js';
+import { quotaText, reservedPartLabel, type TenantReservation } from './tenants.js';
+import { TENANT_TIER } from '../model/tenants.js';
 import type { CapacityFinding, VerdictStatus } from './verdict.js';
 
 /** What the plan is and is not: every rendering states it. */

@@ -25,13 +25,10 @@
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import { formatCpu, formatMemory, parseCpu, parseMemory } from '../model/quantity.js';
 import { compareText } from '../model/order.js';
-import type { SiteTenant } from '../model/tenants.js';
-import { schedulingFor, TIERS, type TierName } from '../model/tiers.js';
+import { TENANT_TIER, type SiteTenant } from '../model/tenants.js';
+import { schedulingFor, TIERS } from '../model/tiers.js';
 import { toleratesNode, type PlannerNode } from './nodes.js';
 import type { PlannedPod, PodTenant } from './pods.js';
-
-/** The tier of every tenant pod: the lowest, never preempting, workers only. */
-export const TENANT_TIER: TierName = 'workloads';
 
 /** The planner's component of a team's reserved pods: `tenants/<team>` (no platform component has a `/`). */
 export function tenantComponent(team: string): string {

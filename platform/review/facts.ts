@@ -21,6 +21,7 @@
 import type { PlatformConfig } from '../config/schema.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { parseCpu, parseMemory } from '../model/quantity.js';
+import type { SiteTenant } from '../model/tenants.js';
 import type { VerdictStatus } from '../planner/index.js';
 import { buildSite, type SiteBuild } from '../synth/build.js';
 import { siteReadmeFile } from '../synth/paths.js';
@@ -108,8 +109,8 @@ export interface BaseFactsOptions {
   readonly site: string;
   /** The base's files of the site's folder (`synth/<site>/…`). */
   readonly files: ReadonlyMap<string, string>;
-  /** The site's config as the base has it (its fleet loaded at the base commit), when it loads. */
-  readonly config: () => Promise<{ config: PlatformConfig; file: string } | undefined>;
+  /** The site's config (and its teams) as the base has it (its fleet loaded at the base commit), when it loads. */
+  readonly config: () => Promise<{ config: PlatformConfig; file: string; tenants?: readonly SiteTenant[] } | undefined>;
   readonly catalog: readonly ComponentDefinition[];
   /** The base's `synth/README.md` when it is a site README (repositories from before fleets). */
   readonly legacyReadme?: string;
@@ -122,7 +123,7 @@ export async function baseFacts(opts: BaseFactsOptions): Promise<SiteFacts> {
   try {
     const base = await opts.config();
     if (base) {
-      const build = buildSite({ config: base.config, configFile: base.file, catalog: opts.catalog });
+      const build = buildSite({ config: base.config, configFile: base.file, catalog: opts.catalog, ...(base.tenants ? { tenants: base.tenants } : {}) });
       // Before fleets the site README was synth/README.md; the rest of the folder is the same.
       const files = opts.files.has(readmePath) || opts.legacyReadme === undefined ? build.files : new Map([...build.files].filter(([p]) => p !== readmePath));
       const readmeOk = opts.files.has(readmePath) || opts.legacyReadme === undefined || opts.legacyReadme === build.files.get(readmePath);

@@ -10,6 +10,7 @@
 import { EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { compareText } from '../model/order.js';
+import type { SiteTenant } from '../model/tenants.js';
 import { loadFleet, type Fleet } from '../fleet/load.js';
 import type { PlatformConfig } from '../config/schema.js';
 import { readGitDefaults } from '../config/git.js';
@@ -88,7 +89,7 @@ export async function diffFleet(opts: FleetDiffOptions): Promise<FleetDiff> {
 
   // The base's own config, loaded once, for the exact base facts of the sites that changed.
   let baseFleet: Promise<Fleet | undefined> | undefined;
-  const baseConfig = async (site: string): Promise<{ config: PlatformConfig; file: string } | undefined> => {
+  const baseConfig = async (site: string): Promise<{ config: PlatformConfig; file: string; tenants: readonly SiteTenant[] } | undefined> => {
     if (!base.commit) return undefined;
     baseFleet ??= loadFleet({
       repoRoot: opts.repoRoot,
@@ -98,7 +99,7 @@ export async function diffFleet(opts: FleetDiffOptions): Promise<FleetDiff> {
       source: commitSource(checkout, base.commit),
     }).catch(() => undefined);
     const s = (await baseFleet)?.sites.find((x) => x.name === site);
-    return s ? { config: s.config, file: s.file } : undefined;
+    return s ? { config: s.config, file: s.file, tenants: s.tenants } : undefined;
   };
 
   const ringRef = new Map(fleet.rings.map((r) => [r.name, r.ref]));

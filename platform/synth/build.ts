@@ -15,7 +15,7 @@ import { inventoryFile, inventoryYaml, mergeWithPrevious } from '../render/inven
 import { requestsByComponent } from './summary.js';
 import { argocdDataDir, resourcesDir, rootDir, routesDir, siteReadmeFile, tenantAppDir, valuesFile } from './paths.js';
 import { apiGroup } from '../model/kinds.js';
-import { assertNoNamespaceClash, TENANTS_COMPONENT } from '../model/tenants.js';
+import { TENANTS_COMPONENT } from '../model/tenants.js';
 import { bootstrapEnv } from './bootstrap-env.js';
 import { objectFileBase, yamlFile } from './files.js';
 import type { KubeObject, SiteBuild } from './site-build.js';
@@ -72,10 +72,9 @@ export function buildSite({ config, configFile, catalog, previousInventory, inve
       }
       return built;
     });
-  // A team's namespace is its name: it may not be a namespace the platform uses on this site.
-  if (enabled(TENANTS_COMPONENT)) assertNoNamespaceClash(tenants, components.filter((c) => c.componentName !== TENANTS_COMPONENT));
   // Phase 2: aggregators over the complete set (namespaces, routes, scrape targets, Vault, policies…).
   const platformSite = { config, components };
+  for (const c of components) c.runCheck(platformSite);
   for (const c of components) c.runAggregate(platformSite);
 
   // Each component's objects are resolved once and used for its Application, project and files.

@@ -1,7 +1,11 @@
-/** Keeps README.md's generated sections (the config reference, the network policy table) in step with their sources. */
+/**
+ * Keeps README.md's generated sections (the config reference, the tenant files' reference, the
+ * network policy table) in step with their sources.
+ */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configReference, withConfigReference } from '../config/reference.js';
+import { tenantsReference, withTenantsReference } from '../tenants/reference.js';
 import type { ComponentDefinition } from '../model/definition.js';
 import { namespacePolicies, siteFlows } from '../model/network-policy.js';
 import { buildSite } from './build.js';
@@ -26,7 +30,8 @@ async function networkTable(repoRoot: string, catalog: readonly ComponentDefinit
 /** The README text as it should be. */
 export async function expectedReadme(repoRoot: string, catalog: readonly ComponentDefinition[]): Promise<{ current: string; expected: string }> {
   const current = await readFile(join(repoRoot, 'README.md'), 'utf8');
-  const expected = withNetworkPolicyTable(withConfigReference(current, configReference(catalog)), await networkTable(repoRoot, catalog));
+  const references = withTenantsReference(withConfigReference(current, configReference(catalog)), tenantsReference());
+  const expected = withNetworkPolicyTable(references, await networkTable(repoRoot, catalog));
   return { current, expected };
 }
 

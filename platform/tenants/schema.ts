@@ -2,8 +2,9 @@
  * The two files a team writes: `tenants/<team>/tenant.yaml` (who the team is, where it runs,
  * what it may use) and `tenants/<team>/apps/<app>.yaml` (one app: an image and, only where it
  * needs them, everything else). One TypeBox definition each gives the JSON Schema ajv checks,
- * the TypeScript types and the generated reference (`docs/tenants.md`); every optional key says
- * its default in its description.
+ * the TypeScript types and the generated reference (README "Teams and apps", `npm run docs`);
+ * every optional key says its default in its description. What a schema cannot say (names equal
+ * to file names, pinned images, placement, hostnames, quotas) the loader checks (`load.ts`).
  */
 import { Type, type Static } from '@sinclair/typebox';
 
@@ -19,11 +20,21 @@ const fmt = (format: string, description: string, extra: Record<string, unknown>
 /** A group or user name of the identity provider, as its tokens carry it (a valid RBAC subject name). */
 const Subject = (description: string) => Type.String({ minLength: 1, maxLength: 253, pattern: '^[^\\s,]+$', description });
 
+/** Stands for the site's domain in a hostname (`*.payments.{site}`). */
+export const SITE_DOMAIN_PLACEHOLDER = '{site}';
+
+const LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+/** A DNS name of at least two labels, or labels followed by `{site}` (or `{site}` alone). */
+const NAME = `(${LABEL}\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?|(${LABEL}\\.)*${SITE_DOMAIN_PLACEHOLDER.replace(/[{}]/g, '\\$&')}`;
+
 /**
- * A hostname pattern: a DNS name, optionally starting with one `*.` wildcard label, e.g.
- * `*.payments.store-001.example.com` or `shop.example.com`.
+ * A hostname pattern: a DNS name, optionally starting with one `*.` wildcard label, and
+ * optionally ending in `{site}` (the site's domain), e.g. `*.payments.{site}` or `shop.example.com`.
  */
-export const HOSTNAME_PATTERN = '^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$';
+export const HOSTNAME_PATTERN = `^(\\*\\.)?(${NAME})$`;
+
+/** A route's host: a hostname (`{site}` allowed as in {@link HOSTNAME_PATTERN}), or one label. */
+export const ROUTE_HOST_PATTERN = `^(${NAME}|${LABEL})$`;
 
 export const TenantQuotaSchema = Type.Object(
   {
@@ -32,7 +43,7 @@ export const TenantQuotaSchema = Type.Object(
       'memory-quantity',
       'Memory every pod of the team may request in total, on each site (ResourceQuota `requests.memory` and `limits.memory`: app containers get a memory limit equal to their request).',
     ),
-    pods: Type.Integer({ minimum: 1, maximum: 1000, description: 'Pods the team may run at once, on each site (ResourceQuota `pods`; finished Job pods do not count).' }),
+    pods: Type.Integer({ minimum: 1, maximum: 1000, description: 'Pods the team may run at once, on each site (ResourceQuota `pods`; a scheduled app counts one, finished Job pods do not count).' }),
     storage: Type.Optional(
       fmt('memory-quantity', 'Persistent volume storage the team may claim in total, on each site (ResourceQuota `requests.storage`). Default: `0` (no volumes).'),
     ),
@@ -44,7 +55,7 @@ export const TenantSchema = Type.Object(
   {
     name: fmt(
       'dns-label',
-      "The team's name: its folder's name, its namespace on every site, and its AppProject (`tenant-<name>`). It may not be a platform namespace.",
+      "The team's name: its folder's name, its namespace on every site, and its AppProject (`tenant-<name>`). It may not be a platform namespace nor one of Kubernetes' (`default`, `kube-*`).",
     ),
     description: Type.Optional(Type.String({ maxLength: 200, description: 'One line about the team, shown in `edge-idp apps` and the AppProject. Default: none.' })),
     owners: Type.Object(
@@ -78,11 +89,11 @@ export const TenantSchema = Type.Object(
     ),
     quota: TenantQuotaSchema,
     hostnames: Type.Optional(
-      Type.Array(Type.String({ pattern: HOSTNAME_PATTERN, maxLength: 253, description: 'A hostname, or a wildcard `*.<domain>` of one label.' }), {
+      Type.Array(Type.String({ pattern: HOSTNAME_PATTERN, maxLength: 253, description: 'A hostname, or a wildcard `*.<domain>` (the `*` stands for exactly one label); `{site}` may end it.' }), {
         minItems: 1,
         uniqueItems: true,
         description:
-          "Hostnames the team's routes may serve on a site; `{site}` stands for the site's domain. Default: `*.<name>.{site}` (e.g. `*.payments.store-001.example.com`).",
+          "Hostnames the team's routes may serve on a site; `{site}` stands for the site's domain. Never the platform's: at least two labels below a site's domain (`*.<domain>` and `<ui>.<domain>` are the platform's), or outside it; no two teams' may overlap. Default: `*.<name>.{site}` (e.g. `*.payments.store-001.example.com`).",
       }),
     ),
   },
@@ -105,10 +116,10 @@ export const AppRouteSchema = Type.Object(
   {
     host: Type.Optional(
       Type.String({
-        pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$|^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+        pattern: ROUTE_HOST_PATTERN,
         maxLength: 253,
         description:
-          "The hostname, or one label placed in the team's first wildcard hostname (`web` → `web.<team>.<site domain>`). Default: the app's name as that label.",
+          "The hostname (one of the team's `hostnames` must cover it; `{site}` may end it), or one label placed in the team's first wildcard hostname (`web` → `web.<team>.<site domain>`). Default: the app's name as that label.",
       }),
     ),
     path: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9._~%!$&\'()*+,;=:@/-]*$', maxLength: 1024, description: 'Path prefix routed to the app. Default: `/`.' })),
@@ -122,7 +133,9 @@ export const AppSchema = Type.Object(
     image: Type.String({
       minLength: 3,
       maxLength: 512,
-      pattern: '^[a-z0-9][a-z0-9._/:@-]*$',
+      // A lower-case name (registry, port, path), then a tag (letters of either case, digits, `_.-`)
+      // and/or a digest (its syntax is the loader's to check: it says what is wrong with it).
+      pattern: '^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[A-Za-z0-9+._:=-]*)?$',
       description: 'The container image, pinned: a tag other than `latest` (`registry/app:1.4.2`), or a digest (`registry/app@sha256:…`).',
     }),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'The port the container serves on: the Service, the route and the default probe use it. Default: none (an app with a `schedule` serves nothing); required for any other app.' })),
@@ -130,18 +143,20 @@ export const AppSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: 20,
-        description: 'Pods of the app: with more than one, a PodDisruptionBudget keeps all but one up and the pods spread over the workers. Default: `1`.',
+        description: 'Pods of the app: with more than one, a PodDisruptionBudget keeps all but one up and the pods spread over the workers; an app with a volume runs one. Default: `1`.',
       }),
     ),
     cpu: Type.Optional(fmt('cpu-quantity', 'CPU each pod requests (no CPU limit: bursts use idle cores). Default: `100m`.')),
     memory: Type.Optional(fmt('memory-quantity', 'Memory each pod requests, and its memory limit. Default: `128Mi`.')),
     env: Type.Optional(
       Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 4096 }), {
+        additionalProperties: false,
         description: 'Environment variables (plain values; credentials go in `secrets`). Default: none.',
       }),
     ),
     secrets: Type.Optional(
       Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), AppSecretSchema, {
+        additionalProperties: false,
         description:
           "Environment variables read from Vault: an ExternalSecret makes a Secret of them in the team's namespace, through a store that can read only the team's entries. Default: none.",
       }),
@@ -160,8 +175,8 @@ export const AppSchema = Type.Object(
     metrics: Type.Optional(
       Type.Object(
         {
-          path: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9._~%!$&\'()*+,;=:@/-]*$', maxLength: 1024, description: 'Default: `/metrics`.' })),
-          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "Default: the app's port." })),
+          path: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9._~%!$&\'()*+,;=:@/-]*$', maxLength: 1024, description: 'The path Prometheus scrapes. Default: `/metrics`.' })),
+          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "The port Prometheus scrapes. Default: the app's port." })),
         },
         { additionalProperties: false, description: "Prometheus scrapes the app (a ServiceMonitor). Default: not scraped." },
       ),
@@ -181,7 +196,7 @@ export const AppSchema = Type.Object(
     schedule: Type.Optional(
       Type.String({
         pattern: '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\S+\\s+){4}\\S+)$',
-        description: 'Run as a CronJob on this cron schedule (UTC) instead of a Deployment: no port, route, replicas or volume. Default: none (a Deployment).',
+        description: 'Run as a CronJob on this cron schedule (UTC) instead of a Deployment (one run at a time): no port, route, replicas, volume, probe or metrics. Default: none (a Deployment).',
       }),
     ),
     command: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { description: "The container's arguments (`args`), replacing the image's command arguments. Default: the image's." })),

@@ -108,7 +108,8 @@ function cniStandIn(cluster: TestCluster, namespace: string): () => Promise<void
   const loop = (async () => {
     while (!stopped) {
       const r = await cluster.kubectl(['get', 'pods', '-n', namespace, '-o', 'json']);
-      if (r.code === 0) {
+      // A poll has come back with exit 0 and no output on a loaded machine (seen once): try again.
+      if (r.code === 0 && r.stdout.trim() !== '') {
         const pods = (JSON.parse(r.stdout) as { items: Pod[] }).items;
         const running = (label: string, value: string) => pods.filter((p) => p.metadata.labels?.[label] === value && p.status.phase === 'Running');
         if (running('io.cilium/app', 'operator').length > 0) {

@@ -20,6 +20,7 @@ import * as core from '../../layers/00-core/index.js';
 import * as services from '../../layers/01-services/index.js';
 import * as engines from '../../layers/02-engines/index.js';
 import * as apps from '../../layers/03-apps/index.js';
+import * as tenants from '../../layers/04-tenants/index.js';
 import { velero } from '../fixtures/layers/02-engines/velero.js';
 import { baseConfigObject } from '../helpers/site.js';
 
@@ -28,10 +29,10 @@ const index = (layer: LayerIndex['layer'], exports: Record<string, unknown>): La
   file: new URL(`../../layers/${layer}/index.ts`, import.meta.url).href,
   exports,
 });
-const INDEXES = [index('00-core', core), index('01-services', services), index('02-engines', engines), index('03-apps', apps)];
+const INDEXES = [index('00-core', core), index('01-services', services), index('02-engines', engines), index('03-apps', apps), index('04-tenants', tenants)];
 
 /** The fixture needs no more than this: one line in its layer's index. */
-const WITH_VELERO = defineCatalog([...INDEXES.slice(0, 2), index('02-engines', { ...engines, velero }), INDEXES[3]!]);
+const WITH_VELERO = defineCatalog([...INDEXES.slice(0, 2), index('02-engines', { ...engines, velero }), ...INDEXES.slice(3)]);
 
 async function build(catalog: typeof CATALOG, patch: (c: Record<string, any>) => void = () => undefined) {
   const raw = baseConfigObject();

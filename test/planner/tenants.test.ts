@@ -12,11 +12,10 @@ import {
   renderCapacityTerminal,
   reservedPods,
   tenantReservation,
-  TENANT_TIER,
   type CapacityPlan,
   type PlannedPod,
 } from '../../platform/planner/index.js';
-import type { SiteTenant } from '../../platform/model/tenants.js';
+import { TENANT_TIER, type SiteTenant } from '../../platform/model/tenants.js';
 import { app, edgeCluster, names, node, pods, tenant } from './fixtures.js';
 
 const cluster = () => edgeCluster({ cpu: '4', memory: '8Gi' });
