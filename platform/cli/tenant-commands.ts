@@ -10,11 +10,10 @@ import { ConfigError, EdgeIdpError, EXIT_CODES } from '../config/errors.js';
 import { FleetConfigError } from '../fleet/load.js';
 import { CapacityError, FleetCapacityError } from '../synth/capacity.js';
 import type { ComponentDefinition } from '../model/definition.js';
-import { TENANTS_COMPONENT } from '../model/tenants.js';
-import type { TierName } from '../model/tiers.js';
 import { loadPlatformFleet, selectSites } from '../synth/synthesize.js';
 import { appsReport, ClusterUnavailable, formatAppsReport, readClusterApplications, withClusterStatus } from '../tenants/apps-report.js';
-import { appFilePath, NEW_TENANT_QUOTA, newApp, newTenant, tenantFilePath, type ScaffoldResult } from '../tenants/scaffold.js';
+import { appFile, APP_DEFAULTS, tenantFile } from '../tenants/load.js';
+import { NEW_TENANT_QUOTA, newApp, newTenant, type ScaffoldResult } from '../tenants/scaffold.js';
 import { defineCommand, type Command, type CommandIO, type OptionSpec } from './command.js';
 
 /** A string option (its value a string, or a list with `multiple`). */
@@ -28,11 +27,6 @@ export interface SharedOptions {
     values: { root?: string | undefined; config?: string | undefined; site?: string[] | undefined },
     io: CommandIO,
   ) => { repoRoot: string; configFile?: string; catalog: readonly ComponentDefinition[]; sites?: readonly string[] };
-}
-
-/** The tier the tenants component runs its apps in (the cluster's default PriorityClass when the catalog has none). */
-function tenantTier(catalog: readonly ComponentDefinition[]): TierName {
-  return catalog.find((d) => d.name === TENANTS_COMPONENT)?.tier ?? 'workloads';
 }
 
 /** Whether kubectl has a kubeconfig of its own to read: `$KUBECONFIG` (any of its files), else `~/.kube/config`. */
@@ -72,7 +66,7 @@ export function tenantCommands(shared: SharedOptions): Record<'tenant' | 'app' |
       async run(values, io, [sub, team]) {
         if (sub !== 'new') throw new EdgeIdpError(`unknown subcommand 'tenant ${sub}': expected tenant new TEAM --owner GROUP`, EXIT_CODES.usage);
         const where = location(values, io);
-        const file = tenantFilePath(team!);
+        const file = tenantFile(team!);
         let r: ScaffoldResult;
         try {
           r = await newTenant({
@@ -115,16 +109,16 @@ export function tenantCommands(shared: SharedOptions): Record<'tenant' | 'app' |
         image: { type: 'string', arg: 'IMAGE:TAG', help: 'the container image, pinned: a tag other than latest, or @sha256:… (required)' },
         port: { type: 'string', arg: 'N', help: 'the port the container serves on (required unless --schedule)' },
         route: { type: 'boolean', default: false, help: "serve it over HTTPS on the site's gateway (https://APP.TEAM.<site domain>/)" },
-        replicas: { type: 'string', arg: 'N', help: 'pods of the app (default: 1)' },
-        cpu: { type: 'string', arg: 'C', help: 'CPU each pod requests (default: the loader\'s, 100m)' },
-        memory: { type: 'string', arg: 'M', help: 'memory each pod requests, and its limit (default: the loader\'s, 128Mi)' },
+        replicas: { type: 'string', arg: 'N', help: `pods of the app (default: ${APP_DEFAULTS.replicas})` },
+        cpu: { type: 'string', arg: 'C', help: `CPU each pod requests (default: ${APP_DEFAULTS.cpu})` },
+        memory: { type: 'string', arg: 'M', help: `memory each pod requests, and its limit (default: ${APP_DEFAULTS.memory})` },
         schedule: { type: 'string', arg: 'CRON', help: 'run it as a CronJob on this schedule (UTC) instead of a Deployment' },
       },
       async run(values, io, [sub, team, app]) {
         if (sub !== 'new') throw new EdgeIdpError(`unknown subcommand 'app ${sub}': expected app new TEAM APP --image IMAGE:TAG`, EXIT_CODES.usage);
         if (values.image === undefined) throw new EdgeIdpError('app new needs --image IMAGE:TAG (a pinned image: a tag other than latest, or a digest)', EXIT_CODES.usage);
         const where = location(values, io);
-        const file = appFilePath(team!, app!);
+        const file = appFile(team!, app!);
         let r: ScaffoldResult;
         try {
           r = await newApp({
@@ -172,7 +166,7 @@ export function tenantCommands(shared: SharedOptions): Record<'tenant' | 'app' |
         const where = location(values, io);
         const fleet = await loadPlatformFleet(where);
         for (const w of fleet.warnings) io.err(`warning: ${w}`);
-        let report = appsReport(fleet, selectSites(fleet, where.sites), tenantTier(where.catalog));
+        let report = appsReport(fleet, selectSites(fleet, where.sites));
         const kubeconfig = values.kubeconfig !== undefined ? resolve(io.cwd, values.kubeconfig) : undefined;
         if (kubeconfig !== undefined || values.context !== undefined || defaultKubeconfigExists(process.env)) {
           try {

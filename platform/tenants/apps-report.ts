@@ -17,7 +17,7 @@ import { clip, printable } from '../config/errors.js';
 import type { Fleet, FleetSite } from '../fleet/load.js';
 import { compareText } from '../model/order.js';
 import { parseCpu, parseMemory } from '../model/quantity.js';
-import { tenantApplication, type SiteTenant, type TenantApp } from '../model/tenants.js';
+import { TENANT_TIER, tenantApplication, type SiteTenant, type TenantApp } from '../model/tenants.js';
 import { TIERS, type TierName } from '../model/tiers.js';
 import { rootDir } from '../synth/paths.js';
 
@@ -107,7 +107,7 @@ export function cpuQuantity(millicores: number): string {
 const cpuAmount = (m: number): Amount => ({ quantity: cpuQuantity(m), value: m });
 const memoryAmount = (b: number): Amount => ({ quantity: memoryQuantity(b), value: b });
 
-function appRow(team: SiteTenant, app: TenantApp, tier: TierName): AppRow {
+function appRow(team: SiteTenant, app: TenantApp): AppRow {
   const cpu = parseCpu(app.cpu) * app.replicas;
   const memory = parseMemory(app.memory) * app.replicas;
   return {
@@ -115,8 +115,8 @@ function appRow(team: SiteTenant, app: TenantApp, tier: TierName): AppRow {
     app: app.name,
     kind: app.schedule !== undefined ? 'CronJob' : 'Deployment',
     ...(app.route ? { url: `https://${app.route.host}${app.route.path}` } : {}),
-    tier,
-    priorityClass: TIERS[tier].priorityClassName,
+    tier: TENANT_TIER,
+    priorityClass: TIERS[TENANT_TIER].priorityClassName,
     replicas: app.replicas,
     cpu: app.cpu,
     memory: app.memory,
@@ -136,11 +136,8 @@ function quotaUse(team: SiteTenant): QuotaUse {
   };
 }
 
-/**
- * What the repository declares for `sites` (every app, each team's quota use), sorted. `tier` is
- * the tier of the tenants component (the CLI reads it from the catalog).
- */
-export function appsReport(fleet: Pick<Fleet, 'kind'>, sites: readonly FleetSite[], tier: TierName): AppsReport {
+/** What the repository declares for `sites` (every app, each team's quota use), sorted. */
+export function appsReport(fleet: Pick<Fleet, 'kind'>, sites: readonly FleetSite[]): AppsReport {
   const byTeam = (a: { team: string }, b: { team: string }) => compareText(a.team, b.team);
   return {
     kind: fleet.kind,
@@ -150,7 +147,7 @@ export function appsReport(fleet: Pick<Fleet, 'kind'>, sites: readonly FleetSite
         site: site.name,
         file: site.file,
         ring: site.ring,
-        apps: site.tenants.flatMap((t) => t.apps.map((a) => appRow(t, a, tier))).sort((a, b) => byTeam(a, b) || compareText(a.app, b.app)),
+        apps: site.tenants.flatMap((t) => t.apps.map((a) => appRow(t, a))).sort((a, b) => byTeam(a, b) || compareText(a.app, b.app)),
         quota: site.tenants.map(quotaUse).sort(byTeam),
         live: false,
       })),

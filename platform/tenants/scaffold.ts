@@ -21,17 +21,8 @@ import { compareText } from '../model/order.js';
 import { buildSite } from '../synth/build.js';
 import { capacityBlocks, CapacityError, FleetCapacityError, type FailingSite } from '../synth/capacity.js';
 import { renderAppFile, type AppFileValues } from './app-template.js';
-import { APPS_DIR, TENANT_FILE, TENANTS_DIR } from './schema.js';
-
-/** `tenants/<team>/tenant.yaml`. */
-export function tenantFilePath(team: string): string {
-  return `${TENANTS_DIR}/${team}/${TENANT_FILE}`;
-}
-
-/** `tenants/<team>/apps/<app>.yaml`. */
-export function appFilePath(team: string, app: string): string {
-  return `${TENANTS_DIR}/${team}/${APPS_DIR}/${app}.yaml`;
-}
+import { appFile, tenantFile } from './load.js';
+import { TENANT_FILE, TENANTS_DIR } from './schema.js';
 
 /** What `tenant new` writes when no quota option is given: room for a few small apps. */
 export const NEW_TENANT_QUOTA = { cpu: '1', memory: '2Gi', pods: 10 } as const;
@@ -241,7 +232,7 @@ const TENANT_OPTIONS = { name: 'TEAM', owners: '--owner', 'quota.cpu': '--cpu', 
  */
 export async function newTenant(opts: NewTenantOptions): Promise<ScaffoldResult> {
   checkName('team', opts.team);
-  const file = tenantFilePath(opts.team);
+  const file = tenantFile(opts.team);
   const base = fileSource(opts.repoRoot);
   if (await base.exists(`${TENANTS_DIR}/${opts.team}`)) {
     throw new EdgeIdpError(
@@ -322,14 +313,14 @@ export async function newApp(opts: NewAppOptions): Promise<ScaffoldResult> {
   checkName('team', opts.team);
   checkName('app', opts.app);
   const base = fileSource(opts.repoRoot);
-  if (!(await base.exists(tenantFilePath(opts.team)))) {
+  if (!(await base.exists(tenantFile(opts.team)))) {
     const teams = (await base.list(TENANTS_DIR)).filter((e) => e.folder).map((e) => e.name);
     throw new EdgeIdpError(
-      `no team '${opts.team}': ${tenantFilePath(opts.team)} does not exist (${teams.length ? `teams: ${teams.join(', ')}` : `${TENANTS_DIR}/ has no team yet`}); create it with: edge-idp tenant new ${opts.team} --owner GROUP`,
+      `no team '${opts.team}': ${tenantFile(opts.team)} does not exist (${teams.length ? `teams: ${teams.join(', ')}` : `${TENANTS_DIR}/ has no team yet`}); create it with: edge-idp tenant new ${opts.team} --owner GROUP`,
       EXIT_CODES.config,
     );
   }
-  const file = appFilePath(opts.team, opts.app);
+  const file = appFile(opts.team, opts.app);
   if (await base.exists(file)) throw new EdgeIdpError(`${file} already exists: team '${opts.team}' has an app '${opts.app}'; edit that file, or pick another name`, EXIT_CODES.config);
   const values = appFileValues(opts);
   const text = renderAppFile(values);

@@ -92,6 +92,8 @@ describe('edge-idp tenant new and app new', () => {
     expectRefused(dir, ['tenant', 'new', 'cheap', '--owner', 'x', '--cpu', 'lots', '--pods', 'many'], 2, /quota\.cpu \(--cpu\): 'lots' is not valid[\s\S]*quota\.pods \(--pods\): 'many'/);
     expectRefused(dir, ['tenant', 'new', 'roaming', '--owner', 'x', '--group', 'moon'], 2, /runsOn\.groups\[0\] \(--group\): .*moon/);
     expectRefused(dir, ['tenant', 'new', 'default', '--owner', 'x'], 2, /name \(TEAM\): 'default' is a Kubernetes system namespace/);
+    // A platform component's namespace: found by building the site the team would run on.
+    expectRefused(dir, ['tenant', 'new', 'vault', '--owner', 'x', '--site', SITE], 2, /tenants\/vault\/tenant\.yaml: name \(TEAM\): 'vault' is the namespace of platform component vault/);
     expectRefused(dir, ['tenant', 'new', 'billing', '--owner', 'x'], 2, /tenants\/billing\/tenant\.yaml already exists/);
     // Capacity, as synth judges it: quotas beyond what the site's workers can allocate (exit 2),
     // quotas that leave the platform's pods no room in Green (exit 3).
