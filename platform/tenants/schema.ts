@@ -63,13 +63,14 @@ export const TenantSchema = Type.Object(
         groups: Type.Optional(
           Type.Array(Subject('A group of the identity provider (its `groups` claim).'), {
             uniqueItems: true,
-            description: 'Groups whose members own the team: they get the namespace `edit` role (RoleBinding) and the owners role of its AppProject in ArgoCD. Default: none.',
+            description:
+              "Groups whose members own the team: they get the team's `tenant-owner` Role in its namespace (read its objects and logs, port-forward, delete pods to restart them; no Secrets, no writes: changes go through git) and the `owners` role of its AppProject in ArgoCD (read and sync its apps, read their logs). Default: none.",
           }),
         ),
         users: Type.Optional(
           Type.Array(Subject('A user name of the identity provider, as the API server sees it.'), {
             uniqueItems: true,
-            description: 'Users who own the team (RoleBinding of the namespace `edit` role; ArgoCD access goes through groups). Default: none.',
+            description: 'Users who own the team: the same `tenant-owner` Role in its namespace (ArgoCD access goes through groups). Default: none.',
           }),
         ),
       },

@@ -9,6 +9,9 @@ import type { PlatformConfig } from '../../platform/config/schema.js';
 import { buildSite, type SiteBuild } from '../../platform/synth/build.js';
 import { CATALOG } from '../../layers/catalog.js';
 import { hasUpstream, upstreamDir } from '../../platform/conformance/upstream.js';
+import { loadTenants } from '../../platform/tenants/load.js';
+import { fileSource } from '../../platform/fleet/source.js';
+import type { SiteTenant } from '../../platform/model/tenants.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -44,11 +47,27 @@ export async function configProblems(patch: (cfg: Record<string, any>) => void):
   throw new Error('expected a ConfigError');
 }
 
-/** Build the site from the committed platform.yaml, optionally patched. */
-export async function buildTestSite(patch?: (cfg: Record<string, any>) => void): Promise<SiteBuild> {
+let repoTenants: Promise<readonly SiteTenant[]> | undefined;
+
+/** The committed tenants/ as the committed site (edge-01, its domain) sees them, loaded once. */
+export function committedTenants(): Promise<readonly SiteTenant[]> {
+  repoTenants ??= (async () => {
+    const { site } = baseConfigObject() as { site: { name: string; domain: string } };
+    const bySite = await loadTenants({ source: fileSource(REPO_ROOT), sites: [{ name: site.name, groups: [], domain: site.domain }], groups: [] });
+    return bySite.get(site.name) ?? [];
+  })();
+  return repoTenants;
+}
+
+/**
+ * Build the site from the committed platform.yaml, optionally patched, with the committed
+ * tenants/ (as synth builds it). `tenants: false` builds it as if no team ran on it.
+ */
+export async function buildTestSite(patch?: (cfg: Record<string, any>) => void, opts: { tenants?: boolean } = {}): Promise<SiteBuild> {
   const raw = baseConfigObject();
   patch?.(raw);
-  return buildSite({ config: await configFrom(raw), configFile: 'platform.yaml', catalog: CATALOG });
+  const tenants = opts.tenants === false ? [] : await committedTenants();
+  return buildSite({ config: await configFrom(raw), configFile: 'platform.yaml', catalog: CATALOG, tenants });
 }
 
 /**

@@ -18,7 +18,8 @@ import { REPO_ROOT } from '../helpers/site.js';
 
 type Obj = Record<string, any>;
 
-const files = (await listFiles(REPO_ROOT)).filter((f) => f.startsWith('synth/') && f.endsWith('.yaml') && f.includes('/resources/'));
+// The components' own objects and the teams' apps (synth/<site>/tenants/<team>/<app>/).
+const files = (await listFiles(REPO_ROOT)).filter((f) => f.startsWith('synth/') && f.endsWith('.yaml') && (f.includes('/resources/') || /^synth\/[^/]+\/tenants\//.test(f)));
 const objects: Obj[] = files.flatMap((file) =>
   parseAllDocuments(readFileSync(join(REPO_ROOT, file), 'utf8'))
     .map((d) => d.toJS() as Obj | null)
