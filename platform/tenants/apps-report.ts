@@ -62,9 +62,11 @@ export interface AppRow {
   readonly status?: AppStatus | 'missing';
 }
 
-/** A team's requests on a site against its quota there. */
-export interface QuotaUse {
+/** A team on a site: its requests there against its quota. */
+export interface TeamUse {
   readonly team: string;
+  /** Its tenant.yaml's one line; absent when it has none. */
+  readonly description?: string;
   readonly cpu: { readonly used: Amount; readonly quota: Amount };
   readonly memory: { readonly used: Amount; readonly quota: Amount };
   readonly pods: { readonly used: number; readonly quota: number };
@@ -79,7 +81,7 @@ export interface SiteApps {
   /** Sorted by team, then app. */
   readonly apps: readonly AppRow[];
   /** One per team on the site, sorted. */
-  readonly quota: readonly QuotaUse[];
+  readonly teams: readonly TeamUse[];
   /** Whether the statuses come from the site's cluster. */
   readonly live: boolean;
 }
@@ -125,10 +127,11 @@ function appRow(team: SiteTenant, app: TenantApp): AppRow {
   };
 }
 
-function quotaUse(team: SiteTenant): QuotaUse {
+function teamUse(team: SiteTenant): TeamUse {
   const sum = (f: (a: TenantApp) => number) => team.apps.reduce((n, a) => n + f(a), 0);
   return {
     team: team.name,
+    ...(team.description !== undefined ? { description: team.description } : {}),
     cpu: { used: cpuAmount(sum((a) => parseCpu(a.cpu) * a.replicas)), quota: cpuAmount(parseCpu(team.quota.cpu)) },
     memory: { used: memoryAmount(sum((a) => parseMemory(a.memory) * a.replicas)), quota: memoryAmount(parseMemory(team.quota.memory)) },
     pods: { used: sum((a) => a.replicas), quota: team.quota.pods },
@@ -148,7 +151,7 @@ export function appsReport(fleet: Pick<Fleet, 'kind'>, sites: readonly FleetSite
         file: site.file,
         ring: site.ring,
         apps: site.tenants.flatMap((t) => t.apps.map((a) => appRow(t, a))).sort((a, b) => byTeam(a, b) || compareText(a.app, b.app)),
-        quota: site.tenants.map(quotaUse).sort(byTeam),
+        teams: site.tenants.map(teamUse).sort(byTeam),
         live: false,
       })),
   };
@@ -306,14 +309,14 @@ function statusText(status: AppRow['status']): string {
   return status === 'missing' ? 'not on the cluster' : `${status.sync}/${status.health}`;
 }
 
-/** The report as text: per site, a table of the apps, then each team's quota use. */
+/** The report as text: per site, a table of the apps, then each team (its description) and its quota use. */
 export function formatAppsReport(report: AppsReport): string {
   const out: string[] = [];
   for (const s of report.sites) {
     if (out.length) out.push('');
     if (report.kind === 'fleet') out.push(`## site ${s.site} (${s.file}, ring ${s.ring})`);
     if (s.apps.length === 0) {
-      out.push(s.quota.length ? `  no apps (teams: ${s.quota.map((q) => q.team).join(', ')})` : '  no teams run here');
+      out.push(s.teams.length ? `  no apps (teams: ${s.teams.map((q) => q.team).join(', ')})` : '  no teams run here');
       continue;
     }
     const header = ['team', 'app', 'kind', 'url', 'tier', 'requests', ...(s.live ? ['status'] : [])];
@@ -328,10 +331,10 @@ export function formatAppsReport(report: AppsReport): string {
     ]);
     out.push(...table(header, rows));
     out.push('  quota use:');
-    for (const q of s.quota) {
+    for (const q of s.teams) {
       const storage = q.storage.quota.value > 0 || q.storage.used.value > 0 ? `, storage ${q.storage.used.quantity} of ${q.storage.quota.quantity}${percent(q.storage.used.value, q.storage.quota.value)}` : '';
       out.push(
-        `    ${q.team}: cpu ${q.cpu.used.quantity} of ${q.cpu.quota.quantity}${percent(q.cpu.used.value, q.cpu.quota.value)}, ` +
+        `    ${q.team}${q.description !== undefined ? ` (${printable(q.description)})` : ''}: cpu ${q.cpu.used.quantity} of ${q.cpu.quota.quantity}${percent(q.cpu.used.value, q.cpu.quota.value)}, ` +
           `memory ${q.memory.used.quantity} of ${q.memory.quota.quantity}${percent(q.memory.used.value, q.memory.quota.value)}, ` +
           `pods ${q.pods.used} of ${q.pods.quota}${storage}`,
       );

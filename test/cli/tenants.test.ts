@@ -146,14 +146,15 @@ describe('edge-idp tenant new and app new', () => {
     const fleet = await loadFleet({ repoRoot: dir, catalog: CATALOG });
     const r = cli(dir, ['apps', '--format', 'json']);
     expect(r.code, r.err).toBe(0);
-    const report = JSON.parse(r.out) as { sites: { site: string; live: boolean; apps: any[]; quota: any[] }[] };
+    const report = JSON.parse(r.out) as { sites: { site: string; live: boolean; apps: any[]; teams: any[] }[] };
     expect(report.sites.map((s) => s.site)).toEqual(fleet.sites.map((s) => s.name).sort());
     for (const site of fleet.sites) {
       const listed = report.sites.find((s) => s.site === site.name)!;
       expect(listed.live).toBe(false);
       const declared = site.tenants.flatMap((t) => t.apps.map((a) => `${t.name}/${a.name}`)).sort();
       expect(listed.apps.map((a) => `${a.team}/${a.app}`)).toEqual(declared);
-      expect(listed.quota.map((q) => q.team)).toEqual(site.tenants.map((t) => t.name).sort());
+      expect(listed.teams.map((q) => q.team)).toEqual(site.tenants.map((t) => t.name).sort());
+      for (const t of site.tenants) expect(listed.teams.find((q) => q.team === t.name).description).toBe(t.description);
     }
     const store = report.sites.find((s) => s.site === SITE)!;
     const domain = fleet.sites.find((s) => s.name === SITE)!.config.site.domain;
@@ -171,7 +172,7 @@ describe('edge-idp tenant new and app new', () => {
     expect(nightly).toMatchObject({ kind: 'CronJob', replicas: 1 });
     expect(nightly.url).toBeUndefined();
     // billing: web 2 × 150m/192Mi and nightly 1 × the defaults, against the template's quota.
-    const billing = store.quota.find((q) => q.team === 'billing');
+    const billing = store.teams.find((q) => q.team === 'billing');
     const defaults = store.apps.find((a) => a.app === 'nightly')!;
     expect(billing.cpu).toEqual({ used: expect.objectContaining({ value: 300 + defaults.requests.cpu.value }), quota: { quantity: '1', value: 1000 } });
     expect(billing.pods).toEqual({ used: 3, quota: 10 });
