@@ -1,4 +1,6 @@
 import type { Construct } from 'constructs';
+import { KubeConfigMap } from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { stringify } from 'yaml';
 import { APPS_DECLARED_KEYS, APPS_FREE_FORM_PATHS } from './conformance.js';
 import {
   PlatformComponent,
@@ -12,6 +14,11 @@ import { appCredential, GENERATED_PASSWORD } from '../01-services/vault.js';
 import { defineComponent } from '../../platform/model/definition.js';
 import { groupKinds } from '../../platform/model/kinds.js';
 import { calls, service } from '../../platform/model/network.js';
+import { FORMATS, type PlatformConfig } from '../../platform/config/schema.js';
+import { compareText } from '../../platform/model/order.js';
+import type { SiteTenant } from '../../platform/model/tenants.js';
+import { APP_FILE_TEMPLATE, type AppFileValues } from '../../platform/tenants/app-template.js';
+import { APPS_DIR, AppSchema, TENANTS_DIR } from '../../platform/tenants/schema.js';
 
 export const BACKSTAGE_CHART: ChartSource = {
   type: 'helm',
@@ -51,6 +58,111 @@ export const BACKSTAGE_DEMO_IMAGE: BackstageImage = {
   repository: 'backstage/backstage',
   digest: 'sha256:f9ffa809e2c3f351699129d57edd6e64ca9ea5a4d4dd6339fed1ec80a30bc042',
 };
+
+/**
+ * The Software Template that opens the pull request `edge-idp app new` would (a new
+ * `tenants/<team>/apps/<app>.yaml`): its entity and the app file template, in a ConfigMap mounted
+ * into the backstage container, and registered as a catalog file location.
+ */
+export const BACKSTAGE_APP_TEMPLATE = {
+  /** The Template entity's name. */
+  name: 'edge-idp-tenant-app',
+  configMap: 'backstage-edge-idp-templates',
+  volume: 'edge-idp-templates',
+  mountPath: '/app/edge-idp-templates',
+  /** The Template entity's file. */
+  entityFile: 'tenant-app.yaml',
+  /** The app file template (`fetch:template:file` renders it). */
+  skeletonFile: 'tenant-app.yaml.njk',
+} as const;
+
+/**
+ * `host?owner=O&repo=R`, as Backstage's GitHub actions take a repository, from the site's
+ * `git.repoURL` (`https://host/O/R(.git)`, `ssh://git@host/O/R(.git)`, `git@host:O/R(.git)`);
+ * absent for any other shape (the template then asks for the repository).
+ */
+export function backstageRepoUrl(repoURL: string): string | undefined {
+  const m =
+    /^(?:https?|ssh):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(repoURL) ??
+    /^[^@/]+@([^/:]+):([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(repoURL);
+  return m ? `${m[1]}?owner=${m[2]}&repo=${m[3]}` : undefined;
+}
+
+/** What the form asks, each the template value of the same name. */
+const FORM_VALUES = ['team', 'app', 'image', 'port', 'route'] as const satisfies readonly (keyof AppFileValues)[];
+
+/**
+ * The Template entity (scaffolder.backstage.io/v1beta3): a form asking for the team (one of the
+ * site's teams), the app, its image, port and whether it is routed; then the app file, rendered
+ * from the same template text as `edge-idp app new`'s ({@link APP_FILE_TEMPLATE}), and a pull
+ * request with it (`publish:github:pull-request`: Backstage needs a GitHub integration with a
+ * token that may push branches, `integrations.github` in its app-config). The form's patterns
+ * come from the app file's schema, so what it accepts the loader reads as such.
+ */
+export function backstageAppTemplate(config: PlatformConfig, tenants: readonly SiteTenant[]): Record<string, unknown> {
+  const repoUrl = backstageRepoUrl(config.git.repoURL);
+  const teams = tenants.map((t) => t.name).sort(compareText);
+  const dnsLabel = { type: 'string', pattern: FORMATS['dns-label'].pattern.source };
+  const image = AppSchema.properties.image;
+  const port = AppSchema.properties.port;
+  const file = `${TENANTS_DIR}/\${{ parameters.team }}/${APPS_DIR}/\${{ parameters.app }}.yaml`;
+  return {
+    apiVersion: 'scaffolder.backstage.io/v1beta3',
+    kind: 'Template',
+    metadata: {
+      name: BACKSTAGE_APP_TEMPLATE.name,
+      title: 'New app of a team',
+      description: `A pull request adding ${TENANTS_DIR}/<team>/${APPS_DIR}/<app>.yaml, the file \`edge-idp app new\` writes: CI comments synth, check, diff and plan on it; once merged, ArgoCD deploys the app.`,
+      tags: ['edge-idp'],
+    },
+    spec: {
+      owner: config.site.owner,
+      type: 'service',
+      parameters: [
+        {
+          title: 'The app',
+          required: ['team', 'app', 'image', 'port'],
+          properties: {
+            team: teams.length
+              ? { title: 'Team', type: 'string', enum: teams, description: `The team (${TENANTS_DIR}/<team>/tenant.yaml).` }
+              : { title: 'Team', ...dnsLabel, description: `The team (${TENANTS_DIR}/<team>/tenant.yaml must exist).` },
+            app: { title: 'App', ...dnsLabel, description: 'Its name: a DNS label, the name of its Deployment, Service and route.' },
+            image: { title: 'Image', type: 'string', pattern: image.pattern, maxLength: image.maxLength, description: image.description },
+            port: { title: 'Port', type: 'integer', minimum: port.minimum, maximum: port.maximum, description: 'The port the container serves on.' },
+            route: { title: 'Route', type: 'boolean', default: false, description: "Serve it over HTTPS on the site's gateway (https://<app>.<team>.<site domain>/)." },
+          },
+        },
+        ...(repoUrl
+          ? []
+          : [{ title: 'The repository', required: ['repoUrl'], properties: { repoUrl: { title: 'Repository', type: 'string', 'ui:field': 'RepoUrlPicker' } } }]),
+      ],
+      steps: [
+        {
+          id: 'app-file',
+          name: 'Write the app file',
+          action: 'fetch:template:file',
+          input: {
+            url: `./${BACKSTAGE_APP_TEMPLATE.skeletonFile}`,
+            targetPath: file,
+            values: Object.fromEntries(FORM_VALUES.map((k) => [k, `\${{ parameters.${k} }}`])),
+          },
+        },
+        {
+          id: 'pull-request',
+          name: 'Open the pull request',
+          action: 'publish:github:pull-request',
+          input: {
+            repoUrl: repoUrl ?? '${{ parameters.repoUrl }}',
+            branchName: 'app-${{ parameters.team }}-${{ parameters.app }}',
+            title: 'New app ${{ parameters.team }}/${{ parameters.app }}',
+            description: `Adds ${file}, from the Backstage template ${BACKSTAGE_APP_TEMPLATE.name}. CI comments synth, check, diff and plan; once merged, the sites' ArgoCD deploys it.`,
+          },
+        },
+      ],
+      output: { links: [{ title: 'Pull request', url: "${{ steps['pull-request'].output.remoteUrl }}" }] },
+    },
+  };
+}
 
 export interface BackstageProps extends PlatformComponentProps {
   /** The Backstage image. Default: {@link BACKSTAGE_DEMO_IMAGE}. */
@@ -150,8 +262,13 @@ export class Backstage extends PlatformComponent {
             capabilities: { drop: ['ALL'] },
             seccompProfile: { type: 'RuntimeDefault' },
           },
+          extraVolumes: [{ name: BACKSTAGE_APP_TEMPLATE.volume, configMap: { name: BACKSTAGE_APP_TEMPLATE.configMap } }],
+          extraVolumeMounts: [{ name: BACKSTAGE_APP_TEMPLATE.volume, mountPath: BACKSTAGE_APP_TEMPLATE.mountPath, readOnly: true }],
           appConfig: {
             app: { baseUrl: url },
+            catalog: {
+              locations: [{ type: 'file', target: `${BACKSTAGE_APP_TEMPLATE.mountPath}/${BACKSTAGE_APP_TEMPLATE.entityFile}`, rules: [{ allow: ['Template'] }] }],
+            },
             backend: {
               baseUrl: url,
               cors: { origin: url },
@@ -184,6 +301,13 @@ export class Backstage extends PlatformComponent {
       },
     });
     vaultExternalSecret(this, 'db-secret', dbSecret);
+    new KubeConfigMap(this, 'app-template', {
+      metadata: { name: BACKSTAGE_APP_TEMPLATE.configMap, namespace: BACKSTAGE_NAMESPACE },
+      data: {
+        [BACKSTAGE_APP_TEMPLATE.entityFile]: stringify(backstageAppTemplate(props.context.config, props.context.tenants), { lineWidth: 0 }),
+        [BACKSTAGE_APP_TEMPLATE.skeletonFile]: APP_FILE_TEMPLATE,
+      },
+    });
   }
 }
 

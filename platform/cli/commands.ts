@@ -33,6 +33,7 @@ import type { ComponentDefinition } from '../model/definition.js';
 import { bootstrapCommand } from './bootstrap.js';
 import { defineCommand, formatUsage, type Command, type CommandIO, type OptionSpec } from './command.js';
 import { loadRings, type LoadRings } from './rings-source.js';
+import { tenantCommands } from './tenant-commands.js';
 
 export type { Command, CommandIO, OptionSpec };
 
@@ -314,6 +315,7 @@ export const commands: Record<string, Command> = {
     },
   }),
   ...ringCommands(loadRings),
+  ...tenantCommands({ common: COMMON_OPTIONS, site: SITE_OPTION.site, location }),
   bootstrap: bootstrapCommand,
   docs: defineCommand('docs', {
     summary: "Regenerate README.md's generated sections: the config reference (from the config schema) and the network policy table (from the components' network facts).",
