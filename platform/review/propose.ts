@@ -6,6 +6,7 @@
  * It refuses to commit anything it was not asked to: when the working tree holds changes
  * outside the platform's source (see `isPlatformPath`), it stops and lists them.
  */
+import { TENANTS_DIR } from '../tenants/schema.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,13 +22,13 @@ import { renderFleetDiff } from './fleet-render.js';
 import { currentBranch, gitFailure, gitQuery, openCheckout, resolveBase, resolveCommit, type BaseRef, type Checkout } from './git.js';
 
 /** Top-level folders that hold the platform's source, its fleet's site files (or its generated output). */
-export const PLATFORM_DIRS = ['platform', 'layers', 'policies', SITES_DIR, SYNTH_DIR] as const;
+export const PLATFORM_DIRS = ['platform', 'layers', 'policies', SITES_DIR, TENANTS_DIR, SYNTH_DIR] as const;
 /** Top-level files that belong to a platform change (`README.md`: `npm run docs` rewrites its config reference). */
 export const PLATFORM_FILES = [CONFIG_FILE, FLEET_FILE, 'README.md'] as const;
 
 /**
  * Whether a path (relative to the platform root) belongs to a platform change: the config
- * (platform.yaml, or fleet.yaml and `sites/`), `platform/`, `layers/`, `policies/`, `synth/` or `README.md`. Everything else —
+ * (platform.yaml, or fleet.yaml and `sites/`), the teams (`tenants/`), `platform/`, `layers/`, `policies/`, `synth/` or `README.md`. Everything else —
  * tests, scripts, CI, package files, stray files — is unrelated and makes `propose` refuse.
  */
 export function isPlatformPath(path: string, configFile: string = CONFIG_FILE): boolean {

@@ -119,10 +119,10 @@ describe('edge-idp propose', () => {
 
 describe('helpers', () => {
   it('knows which paths belong to a platform change', () => {
-    for (const p of ['platform.yaml', 'README.md', 'platform/review/diff.ts', 'layers/03-apps/grafana.ts', 'policies/x.ts', 'synth/edge-01/root/a.yaml']) {
+    for (const p of ['platform.yaml', 'README.md', 'platform/review/diff.ts', 'layers/03-apps/grafana.ts', 'policies/x.ts', 'synth/edge-01/root/a.yaml', 'tenants/shop/apps/web.yaml']) {
       expect(isPlatformPath(p), p).toBe(true);
     }
-    for (const p of ['notes.txt', 'test/review/diff.test.ts', 'package.json', '.github/workflows/ci.yml', 'platformx/a', 'docs/README.md', 'synthetic.yaml']) {
+    for (const p of ['notes.txt', 'test/review/diff.test.ts', 'package.json', '.github/workflows/ci.yml', 'platformx/a', 'docs/README.md', 'synthetic.yaml', 'tenantsx/a.yaml']) {
       expect(isPlatformPath(p), p).toBe(false);
     }
   });
