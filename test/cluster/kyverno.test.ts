@@ -10,7 +10,7 @@
  * 3. the same for the image references the pinned-image check is about (Kyverno, the evaluator
  *    and the fast suite's emulation of Kyverno's string patterns);
  * 4. `kyverno apply` of the ClusterPolicies synth deploys (synth/edge-01) to every platform object
- *    synth emits (`resources/` and `root/`): no failure, no warning, no error, and the evaluator
+ *    synth emits (`resources/` and `root/`) and every object of the teams' apps (`tenants/`): no failure, no warning, no error, and the evaluator
  *    agrees with Kyverno there too.
  *
  * The CLI cannot read our policies as they are (kyverno/kyverno#15833: a nil-pointer panic on
@@ -376,6 +376,10 @@ describe('the platform (synth/edge-01) under its own deployed policies', () => {
       }
     };
     walk(join(SITE_DIR, 'layers'));
+    // And every team's apps (synth/<site>/tenants/<team>/<app>/): the policies apply to them as to the platform.
+    for (const team of readdirSyncSafe(join(SITE_DIR, 'tenants'))) {
+      for (const app of readdirSyncSafe(join(SITE_DIR, 'tenants', team))) folders.push(join(SITE_DIR, 'tenants', team, app));
+    }
     // One --resource per file: the CLI reads only the first of several folders given.
     files = folders.sort().flatMap(yamlFiles);
     objects = readObjects(files);
@@ -394,6 +398,13 @@ describe('the platform (synth/edge-01) under its own deployed policies', () => {
     expect(policies.map((p) => p.metadata.name).sort()).toEqual([...POLICY_NAMES].sort());
     const dirs = new Set(deployed.map((f) => relative(REPO_ROOT, f).split('/').slice(0, -1).join('/')));
     expect([...dirs]).toEqual(['synth/edge-01/layers/02-engines/platform-policies/resources']);
+  });
+
+  it("checks the teams' apps too: every Deployment and CronJob under tenants/ is among the objects", T, () => {
+    const teamFiles = files.filter((f) => relative(SITE_DIR, f).startsWith('tenants/'));
+    const workloads = readObjects(teamFiles).filter((o) => o.kind === 'Deployment' || o.kind === 'CronJob');
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const w of workloads) expect(objects.some((o) => o.kind === w.kind && o.metadata.name === w.metadata.name && o.metadata.namespace === w.metadata.namespace)).toBe(true);
   });
 
   it('passes them: no Enforce failure, no Audit warning, no error, every checked object seen', T, () => {
