@@ -276,7 +276,8 @@ export function toConfigPath(pointer: string): string {
     .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
-function valueAt(root: unknown, pointer: string): unknown {
+/** The value at a JSON pointer (ajv's `instancePath`) of a parsed document; `undefined` when absent. */
+export function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
   for (const seg of pointer.split('/').slice(1)) {
     if (node === null || typeof node !== 'object') return undefined;
@@ -285,7 +286,8 @@ function valueAt(root: unknown, pointer: string): unknown {
   return node;
 }
 
-function show(v: unknown): string {
+/** A value as an error message shows it: a string quoted, a list or map by its shape. */
+export function show(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';

@@ -8,7 +8,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { ConfigError } from '../config/errors.js';
-import { createAjv, describeSchemaErrors, toConfigPath } from '../config/load.js';
+import { createAjv, describeSchemaErrors, show, toConfigPath, valueAt } from '../config/load.js';
 import { parseConfigDocument, type ConfigFileKind } from '../config/read.js';
 import { FORMATS } from '../config/schema.js';
 import type { ConfigSource } from '../fleet/source.js';
@@ -75,23 +75,6 @@ function compiled(): { tenant: Validator; app: Validator } {
     validators = { tenant: ajv.compile(TenantSchema), app: ajv.compile(AppSchema) };
   }
   return validators;
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return String(v);
-}
-
-function valueAt(root: unknown, pointer: string): unknown {
-  let node = root;
-  for (const seg of pointer.split('/').slice(1)) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return node;
 }
 
 /**
